@@ -1,0 +1,58 @@
+# Encadena: the two commands (see README.md).
+#   make run   install everything, start Neo4j, load reference + demo data, serve the API
+#   make test  install everything, start a separate test Neo4j, run the tests, stop it
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .uv/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+ENCADENA := $(BIN)/encadena
+PORT ?= 8000
+DEMO_FIRMS ?= 2000
+
+# The test instance has its own port and data folder so it can run beside `make run`.
+TEST_ENV := NEO4J_URI=bolt://127.0.0.1:7688 ENCADENA_NEO4J_HOME=.data/neo4j-test NEO4J_HEAP=1g NEO4J_PAGECACHE=1g
+
+.PHONY: help install run serve stop test lint neo4j-start neo4j-stop
+
+help:
+	@echo "make run    - install, start Neo4j, load reference and demo data, serve on 127.0.0.1:$(PORT)"
+	@echo "make stop   - stop the API server and Neo4j started by make run"
+	@echo "make test   - install, start a test Neo4j on port 7688, run the test suite, stop it"
+	@echo "make lint   - ruff and mypy"
+
+$(UV):
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# The venv is rebuilt from the lock file whenever the lock or the project metadata change.
+$(BIN)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --python $(PYTHON)
+	touch $@
+
+install: $(BIN)/.synced
+	$(ENCADENA) neo4j install
+
+run: install
+	$(ENCADENA) neo4j start
+	$(ENCADENA) migrate
+	$(ENCADENA) load-reference
+	$(ENCADENA) demo-data --firms $(DEMO_FIRMS)
+	$(ENCADENA) keys demo --file .data/demo-keys.env
+	@echo "Serving the API on http://127.0.0.1:$(PORT) (docs: /docs). Stop with Ctrl-C or 'make stop'."
+	PORT=$(PORT) $(BIN)/gunicorn --config service/gunicorn_conf.py --pid .data/gunicorn.pid "service:create_app()"
+
+stop:
+	-@if [ -f .data/gunicorn.pid ]; then kill $$(cat .data/gunicorn.pid) && echo "API server stopped."; rm -f .data/gunicorn.pid; fi
+	@if [ -x $(ENCADENA) ]; then $(ENCADENA) neo4j stop; fi
+
+test: $(BIN)/.synced
+	$(TEST_ENV) $(ENCADENA) neo4j start
+	$(TEST_ENV) $(BIN)/pytest; status=$$?; $(TEST_ENV) $(ENCADENA) neo4j stop; exit $$status
+
+lint: $(BIN)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/mypy

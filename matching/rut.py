@@ -1,0 +1,47 @@
+"""Chilean RUT: check-digit validation (python-stdnum) and the one canonical stored form."""
+
+from __future__ import annotations
+
+from stdnum.cl import rut as _rut
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
+
+
+class InvalidRut(ValueError):
+    """A RUT that is malformed or whose check digit does not match; ``str()`` is Spanish."""
+
+
+def canonical_rut(value: str) -> str:
+    """``"12.345.678-5"``, ``"123456785"`` and ``" 12345678-5 "`` all become ``"12345678-5"``.
+
+    Raises ``InvalidRut`` with a message a person can act on.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRut("El RUT está vacío.")
+    try:
+        compact = _rut.validate(value)
+    except InvalidChecksum as exc:
+        expected = _rut.calc_check_digit(_rut.compact(value)[:-1])
+        raise InvalidRut(
+            f"El dígito verificador de «{value.strip()}» no corresponde (debería ser {expected}); "
+            "revise si hay un error de tipeo."
+        ) from exc
+    except (InvalidFormat, InvalidLength) as exc:
+        raise InvalidRut(
+            f"«{value.strip()}» no tiene formato de RUT; use por ejemplo 76.123.456-7 o 76123456-7."
+        ) from exc
+    except ValidationError as exc:
+        raise InvalidRut(f"«{value.strip()}» no es un RUT válido.") from exc
+    return f"{compact[:-1]}-{compact[-1]}"
+
+
+def is_valid_rut(value: str) -> bool:
+    try:
+        canonical_rut(value)
+    except InvalidRut:
+        return False
+    return True
+
+
+def format_rut(canonical: str) -> str:
+    """The dotted form people read: ``"12345678-5"`` -> ``"12.345.678-5"``."""
+    return _rut.format(canonical)

@@ -1,0 +1,185 @@
+"""``encadena``: the command line for setting up, loading and operating Encadena.
+
+Every command reads the same environment as the service (``NEO4J_URI``, ``NEO4J_USER``,
+``NEO4J_PASSWORD``). Run ``encadena COMMAND --help`` for each command's options.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+
+import click
+
+from scripts.settings import Neo4jSettings
+
+
+@contextmanager
+def open_driver():
+    """A driver to the configured Neo4j, closed afterwards; exits with a clear message if down."""
+    from neo4j.exceptions import AuthError, ServiceUnavailable
+
+    from graph_schema.driver import make_driver
+
+    s = Neo4jSettings.from_env()
+    driver = make_driver(s.uri, s.user, s.password)
+    try:
+        try:
+            driver.verify_connectivity()
+        except ServiceUnavailable as exc:
+            raise click.ClickException(
+                f"Neo4j does not answer at {s.uri}. Start it with `encadena neo4j start`. ({exc})"
+            ) from exc
+        except AuthError as exc:
+            raise click.ClickException(
+                f"Neo4j at {s.uri} refused the credentials in NEO4J_USER/NEO4J_PASSWORD."
+            ) from exc
+        yield driver
+    finally:
+        driver.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Encadena: match large buyers with local mipymes and cooperatives (Neo4j + scikit-learn)."""
+
+
+# -- Neo4j --------------------------------------------------------------------------------------
+
+@main.group()
+def neo4j() -> None:
+    """The project's own Neo4j Community 5.26 server (from Maven Central).
+
+    Which instance: ENCADENA_NEO4J_HOME (default .data/neo4j), port from NEO4J_URI,
+    memory from NEO4J_HEAP and NEO4J_PAGECACHE (default 2g each).
+    """
+
+
+def _neo4j_action(action: str) -> None:
+    from scripts import neo4j_server
+
+    inst = neo4j_server.Instance(Neo4jSettings.from_env())
+    try:
+        ok = getattr(neo4j_server, action)(inst, echo=click.echo)
+    except neo4j_server.Neo4jSetupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if ok is False:
+        sys.exit(3)
+
+
+@neo4j.command("install")
+def neo4j_install() -> None:
+    """Fetch Neo4j with Maven, write the config and set the initial password."""
+    _neo4j_action("install")
+
+
+@neo4j.command("start")
+def neo4j_start() -> None:
+    """Start Neo4j in the background and wait until Bolt answers (installs first if needed)."""
+    _neo4j_action("start")
+
+
+@neo4j.command("stop")
+def neo4j_stop() -> None:
+    """Stop Neo4j; the data stays for the next start."""
+    _neo4j_action("stop")
+
+
+@neo4j.command("status")
+def neo4j_status() -> None:
+    """Say whether Neo4j runs, its version, and where its log is (exit code 3 when down)."""
+    _neo4j_action("status")
+
+
+# -- schema and reference data --------------------------------------------------------------
+
+@main.command()
+def migrate() -> None:
+    """Apply pending schema migrations (constraints, indexes); safe to run again."""
+    from graph_schema.migrate import migrate as run
+
+    with open_driver() as driver:
+        run(driver, echo=click.echo)
+
+
+@main.command("load-reference")
+def load_reference() -> None:
+    """Load regions, provinces, comunas (DPA 2023), ISIC Rev. 4 and certifications; idempotent."""
+    from graph_schema.reference import load_reference as run
+
+    with open_driver() as driver:
+        run(driver, echo=click.echo)
+
+
+# -- API keys -------------------------------------------------------------------------------
+
+@main.group()
+def keys() -> None:
+    """API keys (stored hashed; a key is shown only when created)."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(["admin", "advisor", "buyer"]), required=True)
+@click.option("--buyer", "buyer_rut", help="RUT of the buyer a buyer key is bound to.")
+@click.option("--advisor", "advisor_id", help="Advisor id an advisor key acts as (optional).")
+@click.option("--label", help="A note to recognise the key later.")
+def keys_create(role: str, buyer_rut: str | None, advisor_id: str | None, label: str | None) -> None:
+    """Create a key; the key itself is the last line of stdout."""
+    from graph_schema.keys import create_key
+    from matching.errors import InvalidInput
+    from matching.rut import InvalidRut, canonical_rut
+
+    try:
+        rut = canonical_rut(buyer_rut) if buyer_rut else None
+    except InvalidRut as exc:
+        raise click.BadParameter(str(exc), param_hint="--buyer") from exc
+    with open_driver() as driver:
+        try:
+            key_id, secret = create_key(driver, role, rut, advisor_id, label)
+        except InvalidInput as exc:
+            raise click.ClickException(exc.detail) from exc
+    click.echo(f"created {role} key {key_id}" + (f" for buyer {rut}" if rut else ""), err=True)
+    click.echo(secret)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys (ids and roles, never the secrets)."""
+    from graph_schema.keys import list_keys
+
+    with open_driver() as driver:
+        for key in list_keys(driver):
+            state = "revoked" if key["revoked"] else "active"
+            click.echo(f"{key['id']}  {key['role']:<8} {state:<8} {key.get('buyer_rut') or '':<12} "
+                       f"{key['created_at']}  {key.get('label') or ''}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by id."""
+    from graph_schema.keys import revoke_key
+
+    with open_driver() as driver:
+        if not revoke_key(driver, key_id):
+            raise click.ClickException(f"No key with id {key_id}.")
+    click.echo(f"revoked {key_id}")
+
+
+def _register_command_modules() -> None:
+    """Each ``scripts/*_cli.py`` module adds its commands with ``register(main)``."""
+    import importlib
+    import pkgutil
+
+    import scripts
+
+    for info in sorted(pkgutil.iter_modules(scripts.__path__), key=lambda m: m.name):
+        if info.name.endswith("_cli"):
+            importlib.import_module(f"scripts.{info.name}").register(main)
+
+
+_register_command_modules()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Encadena's HTTP service: the Flask app factory (``create_app``), run by gunicorn.
+
+    gunicorn "service:create_app()"
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+
+from flask import redirect, request
+from flask.json.provider import DefaultJSONProvider
+from flask_openapi3 import Info, OpenAPI
+from werkzeug.exceptions import BadRequest
+
+from service import config, db
+from service.auth import SECURITY_SCHEMES, enforce_roles
+from service.errors import ApiProblem, register_error_handlers, validation_error_response
+
+API_VERSION = "0.1.0"
+
+
+def create_app(test_config: dict | None = None) -> OpenAPI:
+    """Build the app: defaults, then the environment, then ``test_config``."""
+    app = OpenAPI(
+        __name__,
+        info=Info(
+            title="Encadena API",
+            version=API_VERSION,
+            description=(
+                "Encadenamientos productivos: empresas de menor tamaño y cooperativas como proveedoras "
+                "locales de la gran industria. Autenticación con `Authorization: Bearer <llave>`."
+            ),
+        ),
+        security_schemes=SECURITY_SCHEMES,
+        validation_error_status=422,
+        validation_error_callback=validation_error_response,
+        doc_prefix="/docs",
+        doc_url="/openapi.json",
+    )
+    app.config.from_mapping(config.DEFAULTS)
+    app.config.from_mapping(config.from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False  # Spanish text stays readable in responses
+        app.json.sort_keys = False
+
+    db.init_app(app)
+    register_error_handlers(app)
+    app.before_request(enforce_roles)  # 401/403 before anything looks at the body
+    app.before_request(_reject_malformed_json)
+    _register_blueprints(app)
+    _register_docs(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _register_blueprints(app: OpenAPI) -> None:
+    """Every module of ``service.api`` exposes one blueprint, ``bp``."""
+    import service.api
+
+    for info in sorted(pkgutil.iter_modules(service.api.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"service.api.{info.name}")
+        app.register_api(module.bp)
+
+
+def _register_docs(app: OpenAPI) -> None:
+    """``/openapi.json`` and ``/docs`` at the paths DESIGN.md promises (flask-openapi3 serves them under /docs/)."""
+
+    @app.get("/openapi.json", doc_ui=False)
+    def openapi_json():
+        return app.api_doc
+
+    @app.get("/docs", doc_ui=False, strict_slashes=True)
+    def docs():
+        return redirect("/docs/swagger", code=302)
+
+
+def _reject_malformed_json():
+    """400 for a body that is not JSON where JSON is expected, before any validation runs."""
+    if request.method not in ("POST", "PUT", "PATCH") or not request.path.startswith("/api/v1"):
+        return
+    if request.path.startswith("/api/v1/imports"):
+        return  # imports take CSV and JSON lines and parse them themselves
+    if not request.content_length and not request.data:
+        return
+    if not request.is_json:
+        raise ApiProblem(415, "El cuerpo debe ser JSON: envíe el encabezado «Content-Type: application/json».")
+    try:
+        request.get_json()
+    except BadRequest:
+        raise ApiProblem(
+            400, "El cuerpo no es JSON válido; revise comillas, comas y llaves (por ejemplo con un validador JSON).",
+            type_="json-mal-formado",
+        ) from None

@@ -1,0 +1,51 @@
+"""Liveness and readiness probes. They report status and versions, never configuration."""
+
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, Tag
+from neo4j import RoutingControl
+from neo4j.exceptions import DriverError, Neo4jError
+
+from graph_schema.migrate import current_version, latest_version
+from service.db import get_driver
+
+bp = APIBlueprint("health", __name__, abp_tags=[Tag(name="Salud")])
+
+NEO4J_VERSION = "CALL dbms.components() YIELD name, versions, edition RETURN versions[0] AS version, edition"
+
+
+@bp.get("/healthz", summary="El proceso responde")
+def healthz():
+    return {"status": "ok"}
+
+
+def _model_version() -> str | None:
+    """The ranker version this worker serves (None until matching is installed)."""
+    try:
+        from service.ranking import served_model_version
+    except ImportError:
+        return None
+    return served_model_version()
+
+
+@bp.get("/readyz", summary="Neo4j alcanzable; versiones de Neo4j, del esquema y del modelo")
+def readyz():
+    try:
+        driver = get_driver()
+        records, _, _ = driver.execute_query(NEO4J_VERSION, routing_=RoutingControl.READ)
+        schema = current_version(driver)
+    except (DriverError, Neo4jError, OSError):
+        return {"status": "unavailable", "neo4j": None,
+                "detail": "No se pudo conectar con Neo4j."}, 503
+    expected = latest_version()
+    ready = schema == expected
+    body = {
+        "status": "ready" if ready else "schema_outdated",
+        "neo4j": {"version": records[0]["version"], "edition": records[0]["edition"]},
+        "schema_version": schema,
+        "expected_schema_version": expected,
+        "model_version": _model_version(),
+    }
+    if not ready:
+        body["detail"] = "El esquema del grafo no está al día; ejecute «encadena migrate»."
+    return body, 200 if ready else 503

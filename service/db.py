@@ -1,0 +1,60 @@
+"""The Neo4j driver of one process: created lazily after gunicorn forks, closed at exit."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+
+from flask import Flask, current_app
+from neo4j import Driver
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+from graph_schema.driver import make_driver
+
+log = logging.getLogger(__name__)
+_EXTENSION = "encadena.neo4j"
+
+
+class Neo4jExtension:
+    """Holds one driver per process (a fork gets its own), keyed by pid."""
+
+    def __init__(self, uri: str, user: str, password: str):
+        self.uri, self.user, self.password = uri, user, password
+        self._driver: Driver | None = None
+        self._pid: int | None = None
+        atexit.register(self.close)
+
+    @property
+    def driver(self) -> Driver:
+        if self._driver is None or self._pid != os.getpid():
+            # Never reuse a driver created before a fork: its sockets belong to the parent.
+            self._driver = make_driver(self.uri, self.user, self.password)
+            self._pid = os.getpid()
+        return self._driver
+
+    def close(self) -> None:
+        if self._driver is not None and self._pid == os.getpid():
+            self._driver.close()
+        self._driver = None
+
+
+def init_app(app: Flask) -> None:
+    """Register the extension; the driver itself is created on first use in each process."""
+    app.extensions[_EXTENSION] = Neo4jExtension(
+        app.config["NEO4J_URI"], app.config["NEO4J_USER"], app.config["NEO4J_PASSWORD"]
+    )
+
+
+def get_driver() -> Driver:
+    return current_app.extensions[_EXTENSION].driver
+
+
+def check_connectivity(app: Flask) -> bool:
+    """True when Neo4j answers; the app still starts (and answers 503) when it does not."""
+    try:
+        app.extensions[_EXTENSION].driver.verify_connectivity()
+    except (ServiceUnavailable, Neo4jError, OSError) as exc:
+        log.warning("Neo4j at %s is not reachable yet: %s", app.config["NEO4J_URI"], exc)
+        return False
+    return True

@@ -1,0 +1,200 @@
+"""Every error the API returns, as ``application/problem+json`` (RFC 9457), in Spanish.
+
+Domain exceptions from ``matching.errors`` and driver failures are mapped here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, json, request
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from matching.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://encadena.cl/problemas/"
+
+_TITLES = {
+    400: "Solicitud mal formada",
+    401: "Falta autenticación",
+    403: "Acceso no permitido",
+    404: "No encontrado",
+    405: "Método no permitido",
+    409: "Conflicto",
+    413: "Contenido demasiado grande",
+    415: "Tipo de contenido no soportado",
+    422: "Datos inválidos",
+    429: "Demasiadas solicitudes",
+    500: "Error interno",
+    503: "Servicio no disponible",
+}
+
+
+class ApiProblem(Exception):
+    """An HTTP problem raised from a view: status, a Spanish detail, optional field errors."""
+
+    def __init__(self, status: int, detail: str, errors: list[FieldError] | None = None,
+                 headers: dict | None = None, type_: str | None = None):
+        super().__init__(detail)
+        self.status, self.detail, self.errors, self.headers = status, detail, errors or [], headers or {}
+        self.type = type_
+
+
+def problem(status: int, detail: str, errors: list[dict] | None = None, headers: dict | None = None,
+            type_: str | None = None) -> Response:
+    body: dict = {
+        "type": PROBLEM_BASE + (type_ or str(status)),
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.path if request else None,
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+    response.headers.update(headers or {})
+    return response
+
+
+# -- pydantic errors, translated -------------------------------------------------------------
+
+def _spanish(err: Mapping[str, Any]) -> str:
+    """A Spanish sentence for one pydantic error (custom validators already speak Spanish)."""
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    messages = {
+        "missing": "Falta este campo obligatorio.",
+        "extra_forbidden": "Campo desconocido; revise el nombre del campo.",
+        "string_type": "Debe ser texto.",
+        "int_type": "Debe ser un número entero.",
+        "int_parsing": "Debe ser un número entero.",
+        "int_from_float": "Debe ser un número entero, sin decimales.",
+        "float_type": "Debe ser un número.",
+        "float_parsing": "Debe ser un número (use punto como separador decimal).",
+        "bool_type": "Debe ser verdadero o falso (true/false).",
+        "bool_parsing": "Debe ser verdadero o falso (true/false).",
+        "list_type": "Debe ser una lista.",
+        "dict_type": "Debe ser un objeto JSON.",
+        "model_type": "Debe ser un objeto JSON.",
+        "model_attributes_type": "Debe ser un objeto JSON.",
+        "date_type": "Debe ser una fecha AAAA-MM-DD.",
+        "date_parsing": "Debe ser una fecha con formato AAAA-MM-DD.",
+        "date_from_datetime_parsing": "Debe ser una fecha con formato AAAA-MM-DD.",
+        "date_from_datetime_inexact": "Debe ser una fecha sin hora (AAAA-MM-DD).",
+        "datetime_parsing": "Debe ser una fecha y hora ISO 8601.",
+        "string_pattern_mismatch": "No tiene el formato esperado.",
+        "uuid_parsing": "Debe ser un identificador UUID.",
+        "json_invalid": "No es JSON válido.",
+        "finite_number": "Debe ser un número finito.",
+    }
+    if kind in messages:
+        return messages[kind]
+    if kind == "greater_than_equal":
+        return f"Debe ser mayor o igual que {ctx.get('ge')}."
+    if kind == "greater_than":
+        return f"Debe ser mayor que {ctx.get('gt')}."
+    if kind == "less_than_equal":
+        return f"Debe ser menor o igual que {ctx.get('le')}."
+    if kind == "less_than":
+        return f"Debe ser menor que {ctx.get('lt')}."
+    if kind == "string_too_short":
+        return f"Debe tener al menos {ctx.get('min_length')} caracteres."
+    if kind == "string_too_long":
+        return f"Debe tener como máximo {ctx.get('max_length')} caracteres."
+    if kind == "too_short":
+        return f"Debe tener al menos {ctx.get('min_length')} elementos."
+    if kind == "too_long":
+        return f"Debe tener como máximo {ctx.get('max_length')} elementos."
+    if kind in ("literal_error", "enum"):
+        return f"Valor no permitido; use uno de: {ctx.get('expected')}."
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg")))
+    return str(err.get("msg"))
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        out.append(FieldError(".".join(loc) or "body", _spanish(err)))
+    return out
+
+
+def validation_error_response(exc: ValidationError) -> Response:
+    """flask-openapi3's validation callback: 422 with one entry per invalid field."""
+    errors = field_errors(exc)
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return problem(422, detail, [e.as_dict() for e in errors], type_="datos-invalidos")
+
+
+# -- registration ----------------------------------------------------------------------------
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiProblem)
+    def _api_problem(exc: ApiProblem):
+        return problem(exc.status, exc.detail, [e.as_dict() for e in exc.errors], exc.headers, exc.type)
+
+    @app.errorhandler(InvalidInput)
+    def _invalid(exc: InvalidInput):
+        return problem(422, exc.detail, [e.as_dict() for e in exc.errors], type_="datos-invalidos")
+
+    @app.errorhandler(ValidationError)
+    def _pydantic(exc: ValidationError):
+        return validation_error_response(exc)
+
+    @app.errorhandler(NotFound)
+    def _not_found(exc: NotFound):
+        return problem(404, str(exc), type_="no-encontrado")
+
+    @app.errorhandler(Conflict)
+    def _conflict(exc: Conflict):
+        return problem(409, str(exc), type_="conflicto")
+
+    @app.errorhandler(Forbidden)
+    def _forbidden(exc: Forbidden):
+        return problem(403, str(exc), type_="prohibido")
+
+    @app.errorhandler(ServiceUnavailable)
+    @app.errorhandler(SessionExpired)
+    @app.errorhandler(TransientError)
+    def _neo4j_down(exc: Exception):
+        log.warning("Neo4j unavailable: %s", exc)
+        return problem(
+            503, "La base de datos no está disponible en este momento; intente nuevamente en unos segundos.",
+            headers={"Retry-After": "5"}, type_="base-de-datos-no-disponible",
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        details = {
+            400: "La solicitud no se pudo interpretar.",
+            404: f"No existe el recurso {request.path}.",
+            405: f"El método {request.method} no está permitido en {request.path}.",
+            413: "El contenido enviado supera el tamaño máximo permitido "
+                 f"({_human_bytes(request.max_content_length)}).",
+            415: "Tipo de contenido no soportado.",
+        }
+        detail = details.get(status, exc.description or "")
+        allowed = getattr(exc, "valid_methods", None)
+        headers = {"Allow": ", ".join(allowed)} if status == 405 and allowed else None
+        return problem(status, detail, headers=headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return problem(500, "Ocurrió un error interno; el equipo de Encadena fue notificado.")
+
+
+def _human_bytes(size: int | None) -> str:
+    if not size:
+        return "sin límite"
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.0f} MB"
+    return f"{size / 1024:.0f} KB"
