@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
@@ -42,3 +43,27 @@ def page(items: list, limit: int, kind: str, next_state: dict | None) -> dict:
         "items": items[:limit],
         "next_cursor": encode_cursor({"k": kind, **next_state}) if next_state and len(items) > limit else None,
     }
+
+
+# -- newest-first lists (needs, alliances, proposals): the cursor is the last (created_at, id) --
+
+def decode_time_cursor(cursor: str | None, kind: str) -> tuple[str, str] | None:
+    """``(created_at, id)`` of the previous page's last item, or None for the first page."""
+    state = decode_cursor(cursor, kind)
+    if not state:
+        return None
+    created_at, item_id = state.get("t"), state.get("id")
+    try:
+        datetime.fromisoformat(str(created_at))
+    except ValueError:
+        created_at = None
+    if not isinstance(created_at, str) or not isinstance(item_id, str):
+        raise InvalidInput(FieldError("cursor", "El cursor no es válido para esta lista; "
+                                                "use el next_cursor que entregó la página anterior."))
+    return created_at, item_id
+
+
+def time_page(items: list[dict], limit: int, kind: str) -> dict:
+    """``page`` for a list ordered by ``created_at`` then ``id``, both descending."""
+    last = items[limit - 1] if len(items) > limit else None
+    return page(items, limit, kind, {"t": last["created_at"], "id": last["id"]} if last else None)

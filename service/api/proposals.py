@@ -1,0 +1,86 @@
+"""Proposals: advisors propose firms for a need; the need's buyer accepts (creating an alliance) or rejects."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel, ConfigDict, Field
+
+from graph_schema import proposals as repo
+from matching.errors import Forbidden
+from matching.records import Rut
+from service.auth import BEARER, current_principal, require
+from service.db import get_driver
+from service.pagination import PageQuery, decode_time_cursor, time_page
+from service.schemas import Decision, Proposal, ProposalPage
+from service.visibility import buyer_scope, for_caller
+
+bp = APIBlueprint("proposals", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Propuestas")],
+                  abp_security=BEARER)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IdPath(BaseModel):
+    id: str = Field(max_length=64)
+
+
+class ProposalRecord(_Body):
+    rut: Rut = Field(description="RUT de la empresa propuesta.")
+    note: str = Field("", max_length=2000, description="Por qué el asesor la propone.")
+    advisor_id: str | None = Field(
+        None, max_length=64, description="Asesor que propone; si la llave está asociada a un asesor, es ese.",
+    )
+    score: float | None = Field(None, allow_inf_nan=False, description="Puntaje del ranking al proponer, si lo hubo.")
+    rank: int | None = Field(None, ge=1, le=100_000, description="Lugar en el ranking al proponer, si lo hubo.")
+    model_version: str | None = Field(None, max_length=64, description="Versión del modelo que produjo el ranking.")
+
+
+class DecisionRecord(_Body):
+    decision: Literal["accepted", "rejected"] = Field(description="accepted (aceptada) o rejected (rechazada).")
+    reason: str | None = Field(None, max_length=2000, description="Motivo de la decisión.")
+
+
+class ProposalQuery(PageQuery):
+    status: Literal["pending", "accepted", "rejected"] | None = None
+
+
+@bp.post("/needs/<id>/proposals", responses={201: Proposal}, summary="Proponer una empresa para una necesidad")
+@require("admin", "advisor")
+def create_proposal(path: IdPath, body: ProposalRecord):
+    principal = current_principal()
+    values = body.model_dump()
+    if principal.advisor_id:
+        if body.advisor_id and body.advisor_id != principal.advisor_id:
+            raise Forbidden(f"Su llave es del asesor {principal.advisor_id}; no puede proponer a nombre de otro.")
+        values["advisor_id"] = principal.advisor_id
+    proposal = repo.create_proposal(get_driver(), path.id, values, datetime.now(UTC).isoformat())
+    return proposal, 201, {"Location": f"/api/v1/proposals/{proposal['id']}"}
+
+
+@bp.get("/needs/<id>/proposals", responses={200: ProposalPage}, summary="Propuestas para una necesidad")
+def list_need_proposals(path: IdPath, query: ProposalQuery):
+    principal = current_principal()
+    items = repo.list_for_need(get_driver(), path.id, buyer=buyer_scope(principal), status=query.status,
+                               after=decode_time_cursor(query.cursor, "proposals"), limit=query.limit + 1)
+    return for_caller(time_page(items, query.limit, "proposals"), principal)
+
+
+@bp.get("/proposals/<id>", responses={200: Proposal}, summary="Ver una propuesta")
+def get_proposal(path: IdPath):
+    principal = current_principal()
+    return for_caller(repo.get_proposal(get_driver(), path.id, buyer=buyer_scope(principal)), principal)
+
+
+@bp.post("/proposals/<id>/decision", responses={200: Decision},
+         summary="Aceptar o rechazar una propuesta (el comprador de la necesidad)")
+@require("buyer", "admin")
+def decide(path: IdPath, body: DecisionRecord):
+    principal = current_principal()
+    result = repo.decide(get_driver(), path.id, body.decision, body.reason, datetime.now(UTC).isoformat(),
+                         buyer=buyer_scope(principal))
+    return for_caller(result, principal)
