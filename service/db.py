@@ -14,6 +14,9 @@ from graph_schema.driver import make_driver
 
 log = logging.getLogger(__name__)
 _EXTENSION = "encadena.neo4j"
+# A web request retries a failed transaction for at most this long (attempts at about 0, 1 and 3 s),
+# so with Neo4j down the API answers 503 in about 3 s; command-line jobs keep the driver's default.
+WEB_RETRY_TIME_S = 2.0
 
 
 class Neo4jExtension:
@@ -29,7 +32,8 @@ class Neo4jExtension:
     def driver(self) -> Driver:
         if self._driver is None or self._pid != os.getpid():
             # Never reuse a driver created before a fork: its sockets belong to the parent.
-            self._driver = make_driver(self.uri, self.user, self.password)
+            self._driver = make_driver(self.uri, self.user, self.password,
+                                       max_transaction_retry_time=WEB_RETRY_TIME_S)
             self._pid = os.getpid()
         return self._driver
 

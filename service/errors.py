@@ -48,7 +48,8 @@ class ApiProblem(Exception):
 
 
 def problem(status: int, detail: str, errors: list[dict] | None = None, headers: dict | None = None,
-            type_: str | None = None) -> Response:
+            type_: str | None = None, extensions: dict | None = None) -> Response:
+    """A problem+json response; ``extensions`` adds RFC 9457 extension members (e.g. versions on /readyz)."""
     body: dict = {
         "type": PROBLEM_BASE + (type_ or str(status)),
         "title": _TITLES.get(status, "Error"),
@@ -58,6 +59,7 @@ def problem(status: int, detail: str, errors: list[dict] | None = None, headers:
     }
     if errors:
         body["errors"] = errors
+    body.update(extensions or {})
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
     response.headers.update(headers or {})
     return response

@@ -8,6 +8,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from graph_schema.migrate import current_version, latest_version
 from service.db import get_driver
+from service.errors import problem
 
 bp = APIBlueprint("health", __name__, abp_tags=[Tag(name="Salud")])
 
@@ -32,11 +33,12 @@ def _model_version() -> str | None:
 def readyz():
     try:
         driver = get_driver()
+        driver.verify_connectivity()  # no retries: a probe reports the state now, in milliseconds
         records, _, _ = driver.execute_query(NEO4J_VERSION, routing_=RoutingControl.READ)
         schema = current_version(driver)
     except (DriverError, Neo4jError, OSError):
-        return {"status": "unavailable", "neo4j": None,
-                "detail": "No se pudo conectar con Neo4j."}, 503
+        return problem(503, "No se pudo conectar con Neo4j.", headers={"Retry-After": "5"},
+                       type_="base-de-datos-no-disponible", extensions={"readiness": "unavailable", "neo4j": None})
     expected = latest_version()
     ready = schema == expected
     body = {
@@ -47,5 +49,8 @@ def readyz():
         "model_version": _model_version(),
     }
     if not ready:
-        body["detail"] = "El esquema del grafo no está al día; ejecute «encadena migrate»."
-    return body, 200 if ready else 503
+        # In a problem body "status" is the HTTP code (RFC 9457), so the readiness goes under its own name.
+        details = {"readiness": body.pop("status"), **body}
+        return problem(503, "El esquema del grafo no está al día; ejecute «encadena migrate».",
+                       type_="esquema-desactualizado", extensions=details)
+    return body
