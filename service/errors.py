@@ -6,8 +6,6 @@ Domain exceptions from ``matching.errors`` and driver failures are mapped here a
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
 
 from flask import Flask, Response, json, request
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
@@ -15,6 +13,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from matching.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from matching.messages import field_errors
 
 log = logging.getLogger(__name__)
 
@@ -63,69 +62,6 @@ def problem(status: int, detail: str, errors: list[dict] | None = None, headers:
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
     response.headers.update(headers or {})
     return response
-
-
-# -- pydantic errors, translated -------------------------------------------------------------
-
-def _spanish(err: Mapping[str, Any]) -> str:
-    """A Spanish sentence for one pydantic error (custom validators already speak Spanish)."""
-    kind, ctx = err.get("type", ""), err.get("ctx") or {}
-    messages = {
-        "missing": "Falta este campo obligatorio.",
-        "extra_forbidden": "Campo desconocido; revise el nombre del campo.",
-        "string_type": "Debe ser texto.",
-        "int_type": "Debe ser un número entero.",
-        "int_parsing": "Debe ser un número entero.",
-        "int_from_float": "Debe ser un número entero, sin decimales.",
-        "float_type": "Debe ser un número.",
-        "float_parsing": "Debe ser un número (use punto como separador decimal).",
-        "bool_type": "Debe ser verdadero o falso (true/false).",
-        "bool_parsing": "Debe ser verdadero o falso (true/false).",
-        "list_type": "Debe ser una lista.",
-        "dict_type": "Debe ser un objeto JSON.",
-        "model_type": "Debe ser un objeto JSON.",
-        "model_attributes_type": "Debe ser un objeto JSON.",
-        "date_type": "Debe ser una fecha AAAA-MM-DD.",
-        "date_parsing": "Debe ser una fecha con formato AAAA-MM-DD.",
-        "date_from_datetime_parsing": "Debe ser una fecha con formato AAAA-MM-DD.",
-        "date_from_datetime_inexact": "Debe ser una fecha sin hora (AAAA-MM-DD).",
-        "datetime_parsing": "Debe ser una fecha y hora ISO 8601.",
-        "string_pattern_mismatch": "No tiene el formato esperado.",
-        "uuid_parsing": "Debe ser un identificador UUID.",
-        "json_invalid": "No es JSON válido.",
-        "finite_number": "Debe ser un número finito.",
-    }
-    if kind in messages:
-        return messages[kind]
-    if kind == "greater_than_equal":
-        return f"Debe ser mayor o igual que {ctx.get('ge')}."
-    if kind == "greater_than":
-        return f"Debe ser mayor que {ctx.get('gt')}."
-    if kind == "less_than_equal":
-        return f"Debe ser menor o igual que {ctx.get('le')}."
-    if kind == "less_than":
-        return f"Debe ser menor que {ctx.get('lt')}."
-    if kind == "string_too_short":
-        return f"Debe tener al menos {ctx.get('min_length')} caracteres."
-    if kind == "string_too_long":
-        return f"Debe tener como máximo {ctx.get('max_length')} caracteres."
-    if kind == "too_short":
-        return f"Debe tener al menos {ctx.get('min_length')} elementos."
-    if kind == "too_long":
-        return f"Debe tener como máximo {ctx.get('max_length')} elementos."
-    if kind in ("literal_error", "enum"):
-        return f"Valor no permitido; use uno de: {ctx.get('expected')}."
-    if kind == "value_error":
-        return str(ctx.get("error", err.get("msg")))
-    return str(err.get("msg"))
-
-
-def field_errors(exc: ValidationError) -> list[FieldError]:
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
-        out.append(FieldError(".".join(loc) or "body", _spanish(err)))
-    return out
 
 
 def validation_error_response(exc: ValidationError) -> Response:
