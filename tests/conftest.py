@@ -169,11 +169,14 @@ def live_url(driver, neo4j_settings):
         try:
             if requests.get(f"{url}/healthz", timeout=1).ok:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused while binding, or a read timeout while workers boot
             time.sleep(0.2)
     else:
         proc.kill()
+        proc.wait(timeout=30)
         pytest.fail(f"gunicorn did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
     yield url
     proc.terminate()
     proc.wait(timeout=30)
+    if proc.stderr:
+        proc.stderr.close()  # an open pipe at exit is a ResourceWarning, an error under filterwarnings=error

@@ -1,0 +1,62 @@
+"""Neo4j down (a closed port: a real condition, not a mock) → 503 problem+json within seconds."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from service import create_app
+from tests.conftest import auth, firm_payload, make_rut
+
+# The web driver retries at about 0, 1 and 3 s (service.db.WEB_RETRY_TIME_S); slack for a busy 2-core machine.
+API_DEADLINE_S = 6.0
+READYZ_DEADLINE_S = 1.0
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens once the socket is closed
+
+
+@pytest.fixture()
+def down_client():
+    app = create_app({"TESTING": True, "NEO4J_URI": f"bolt://127.0.0.1:{_closed_port()}",
+                      "API_KEY_CACHE_SECONDS": 0})
+    yield app.test_client()
+    app.extensions["encadena.neo4j"].close()
+
+
+def _timed(call):
+    start = time.monotonic()
+    response = call()
+    return response, time.monotonic() - start
+
+
+def test_readyz_answers_503_problem_json_at_once(down_client):
+    resp, elapsed = _timed(lambda: down_client.get("/readyz"))
+    assert resp.status_code == 503
+    assert resp.mimetype == "application/problem+json"
+    assert resp.json["readiness"] == "unavailable"
+    assert elapsed < READYZ_DEADLINE_S
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [("get", "/api/v1/needs", None), ("post", "/api/v1/firms", "firm"), ("get", "/api/v1/proposals/prop_x", None)],
+    ids=["list-needs", "create-firm", "read-proposal"],
+)
+def test_api_call_answers_503_problem_json_within_seconds(down_client, method, path, body):
+    payload = firm_payload(make_rut()) if body == "firm" else None
+    resp, elapsed = _timed(lambda: getattr(down_client, method)(path, json=payload, headers=auth("enc_some-key")))
+    assert resp.status_code == 503
+    assert resp.mimetype == "application/problem+json"
+    assert resp.headers["Retry-After"] == "5"
+    assert "base de datos" in resp.json["detail"]
+    assert elapsed < API_DEADLINE_S
+
+
+def test_health_still_answers_when_neo4j_is_down(down_client):
+    assert down_client.get("/healthz").json == {"status": "ok"}
