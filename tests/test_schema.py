@@ -32,7 +32,8 @@ def test_migrations_are_recorded_in_the_graph(driver):
     records, _, _ = driver.execute_query(
         "MATCH (m:SchemaMigration) RETURN m.version AS version, m.description AS description, "
         "m.applied_at IS :: ZONED DATETIME AS dated ORDER BY version")
-    assert [r["version"] for r in records] == [m.version for m in all_migrations()]
+    # Every migration of this code is recorded (a graph migrated by newer code may hold more).
+    assert {m.version for m in all_migrations()} <= {r["version"] for r in records}
     assert all(r["description"] and r["dated"] for r in records)
 
 

@@ -6,7 +6,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from neo4j import RoutingControl
 from neo4j.exceptions import DriverError, Neo4jError
 
-from graph_schema.migrate import current_version, latest_version
+from graph_schema.migrate import all_migrations, applied_versions, latest_version
 from service.db import get_driver
 from service.errors import problem
 
@@ -35,19 +35,22 @@ def readyz():
         driver = get_driver()
         driver.verify_connectivity()  # no retries: a probe reports the state now, in milliseconds
         records, _, _ = driver.execute_query(NEO4J_VERSION, routing_=RoutingControl.READ)
-        schema = current_version(driver)
+        applied = set(applied_versions(driver))
     except (DriverError, Neo4jError, OSError):
         return problem(503, "No se pudo conectar con Neo4j.", headers={"Retry-After": "5"},
                        type_="base-de-datos-no-disponible", extensions={"readiness": "unavailable", "neo4j": None})
-    expected = latest_version()
-    ready = schema == expected
-    body = {
+    # Ready when every migration this code knows is recorded; a graph migrated by newer code is fine.
+    missing = [m.version for m in all_migrations() if m.version not in applied]
+    ready = not missing
+    body: dict = {
         "status": "ready" if ready else "schema_outdated",
         "neo4j": {"version": records[0]["version"], "edition": records[0]["edition"]},
-        "schema_version": schema,
-        "expected_schema_version": expected,
+        "schema_version": max(applied) if applied else None,
+        "expected_schema_version": latest_version(),
         "model_version": _model_version(),
     }
+    if missing:
+        body["missing_migrations"] = missing
     if not ready:
         # In a problem body "status" is the HTTP code (RFC 9457), so the readiness goes under its own name.
         details = {"readiness": body.pop("status"), **body}
