@@ -1,0 +1,155 @@
+"""How well a firm's products match a need's description, in Spanish, ignoring accents and case.
+
+Two signals, blended with documented weights:
+
+- TF-IDF cosine (scikit-learn ``TfidfTransformer``) over folded, stop-word-free, lightly stemmed
+  words ("Quesos" and "queso" are one term). IDF is fitted on the need and the candidate set
+  itself, so a word every candidate mentions weighs little;
+- fuzzy term coverage: the share of the need's terms that a firm's products contain up to a typo
+  ("frutila" for "frutilla"). rapidfuzz compares each need term with the candidate set's
+  vocabulary once (``process.cdist``), and a sparse product spreads the matches over candidates.
+
+Character n-gram TF-IDF was measured and left out: on 2,000 candidates it costs ~170 ms per
+request against ~20 ms for words, and rapidfuzz already covers spelling variants.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfTransformer
+
+# Share of each signal in the blended similarity (they sum to 1).
+TFIDF_WEIGHT = 0.6
+FUZZY_WEIGHT = 0.4
+# Two terms are the same word misspelled when rapidfuzz's ratio (0-100) reaches this.
+FUZZY_SCORE_CUTOFF = 85
+# Words shorter than this carry no product meaning ("de", "en", "y" and codes like "kg").
+MIN_TERM_LENGTH = 3
+
+# Accents and case folded with one table (str.translate runs in C; NFKD per text is 5x slower).
+_FOLD = str.maketrans("ÁÉÍÓÚÜÑÀÈÌÒÙÂÊÎÔÛÄËÏÖáéíóúüñàèìòùâêîôûäëïöç", "AEIOUUNAEIOUAEIOUAEIOaeiouunaeiouaeiouaeioc")
+_WORD = re.compile(r"[a-z0-9]+")
+_ANY_WORD = re.compile(r"\w+")
+# Folded word -> term (None: not a term). Vocabularies are small, so each word is stemmed once
+# per process; the memo is dropped when it grows past _TERM_CACHE_SIZE words.
+_TERM_OF: dict[str, str | None] = {}
+_TERM_CACHE_SIZE = 200_000
+
+# Spanish function words and the filler of procurement texts ("buscamos proveedores de ...").
+STOPWORDS = frozenset("""
+a al algo ante antes con contra cual cuando de del desde donde durante e el ella ellos en entre era es esa ese
+esta este esto estos estas etc hacia hasta la las le les lo los mas me mi muy nos o otra otro para pero por que
+se segun si sin sobre su sus tambien te tiene tienen todo todos tu un una uno unos unas y ya
+buscamos busca necesitamos necesita requerimos requiere proveedor proveedores proveedora empresa empresas
+servicio servicios producto productos venta ventas entrega entregas semanal semanales mensual
+""".split())
+
+
+def fold_text(text: str | None) -> str:
+    """Lower case without accents: ``"Quesos Artesanales ÑUBLE"`` -> ``"quesos artesanales nuble"``."""
+    return (text or "").translate(_FOLD).lower()
+
+
+def stem(word: str) -> str:
+    """Strip a Spanish plural: quesos -> queso, yogures -> yogur, flores -> flor."""
+    if len(word) > 4 and word.endswith("es") and word[-3] not in "aeiou":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def terms(text: str | None) -> list[str]:
+    """The comparable terms of a text: folded, stemmed, without stop words or short words."""
+    if len(_TERM_OF) > _TERM_CACHE_SIZE:
+        _TERM_OF.clear()
+    out: list[str] = []
+    for word in _WORD.findall(fold_text(text)):
+        if word not in _TERM_OF:
+            _TERM_OF[word] = _term(word)
+        term = _TERM_OF[word]
+        if term:
+            out.append(term)
+    return out
+
+
+def _term(word: str) -> str | None:
+    """The term a folded word stands for, or None for stop words and short words."""
+    if len(word) < MIN_TERM_LENGTH or word in STOPWORDS:
+        return None
+    term = stem(word)
+    return None if term in STOPWORDS else term
+
+
+def text_similarity(query: str, documents: Sequence[str | None]) -> np.ndarray:
+    """Similarity in [0, 1] of ``query`` to each document, as one vectorized pass.
+
+    Parameters
+    ----------
+    query : str
+        The need's title and description.
+    documents : sequence of str or None
+        Each candidate's products.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(documents),)``; 0 for empty texts.
+    """
+    out = np.zeros(len(documents), dtype=float)
+    query_terms = terms(query)
+    if not documents or not query_terms:
+        return out
+    doc_terms = [terms(d) for d in documents]
+    if not any(doc_terms):
+        return out
+    counts, vocabulary = _count_matrix([query_terms, *doc_terms])
+    matrix = TfidfTransformer(sublinear_tf=True, norm="l2").fit_transform(counts)
+    cosine = (matrix[1:] @ matrix[0].T).toarray().ravel()
+    wanted = list(dict.fromkeys(query_terms))
+    close = process.cdist(wanted, vocabulary, scorer=fuzz.ratio, processor=None,
+                          score_cutoff=FUZZY_SCORE_CUTOFF, dtype=np.uint8) > 0
+    present = (matrix[1:] > 0).astype(np.float64)
+    covered = (present @ close.T.astype(np.float64)) > 0
+    fuzzy = np.asarray(covered).sum(axis=1) / len(wanted)
+    return np.clip(TFIDF_WEIGHT * cosine + FUZZY_WEIGHT * fuzzy, 0.0, 1.0)
+
+
+def shared_terms(query: str, document: str | None, limit: int = 3) -> list[str]:
+    """Up to ``limit`` words of ``document`` that match the query's terms, in document order."""
+    wanted = set(terms(query))
+    seen: list[str] = []
+    for original in _ANY_WORD.findall(document or ""):
+        word = fold_text(original)
+        shown = original.lower()
+        if (len(word) >= MIN_TERM_LENGTH and word not in STOPWORDS and stem(word) in wanted
+                and shown not in seen):
+            seen.append(shown)
+            if len(seen) == limit:
+                break
+    return seen
+
+
+def _count_matrix(docs: list[list[str]]) -> tuple[sparse.csr_matrix, list[str]]:
+    """Term counts (documents x vocabulary) for texts already split into terms.
+
+    ``CountVectorizer`` does the same with a per-document analyzer call; building the CSR arrays
+    directly halves the cost on a 2,000-candidate set.
+    """
+    vocabulary: dict[str, int] = {}
+    indices: list[int] = []
+    indptr = [0]
+    for doc in docs:
+        indices.extend([vocabulary.setdefault(t, len(vocabulary)) for t in doc])
+        indptr.append(len(indices))
+    counts = sparse.csr_matrix(
+        (np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(docs), len(vocabulary)),
+    )
+    counts.sum_duplicates()
+    return counts, list(vocabulary)

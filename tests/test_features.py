@@ -1,0 +1,218 @@
+"""Candidate features without a database: the reference catalog comes from the packages themselves."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from graph_schema.reference import read_certifications, read_sectors, read_territory
+from matching.candidates import TIER_DIVISION, TIER_GROUP, TIER_OWN, sector_tiers
+from matching.catalog import Catalog
+from matching.features import (
+    ALL_FEATURES,
+    CandidateBatch,
+    CandidateFeaturizer,
+    NeedContext,
+    Supplier,
+    cert_states,
+)
+
+AS_OF = 1_790_000_000.0  # 2026-09-21
+BUYER = "76000000-0"
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    t = read_territory()
+    return Catalog.from_rows(t.comunas, t.regions, t.provinces, read_sectors(), read_certifications(), t.adjacency)
+
+
+def cut(catalog: Catalog, name: str) -> str:
+    return catalog.resolve_comuna(name).cut
+
+
+def candidate(rut: str, comuna: str, **overrides) -> dict:
+    row = {"rut": rut, "name": f"Firma {rut}", "comuna": comuna, "sectors": ["1050"], "size_segment": "micro_2",
+           "annual_sales_uf": 400.0, "employees": 3, "owner_gender": "unknown", "products": "",
+           "cooperative": False, "coops": [], "certs": [], "advisory_hours": 0.0, "alliances": [], "proposals": []}
+    row.update(overrides)
+    return row
+
+
+def context(catalog: Catalog, **overrides) -> NeedContext:
+    values = {"need_id": "need_000000000001", "buyer_rut": BUYER, "comuna": cut(catalog, "Rancagua"),
+              "radius_km": 50.0, "sectors": ("1050",), "text": "Quesos y yogur", "as_of": AS_OF}
+    values.update(overrides)
+    return NeedContext(**values)
+
+
+def features(catalog: Catalog, ctx: NeedContext, cands: list[dict]) -> dict[str, np.ndarray]:
+    batch = CandidateBatch(ctx, cands, catalog, sector_tiers(catalog, ctx.sectors))
+    matrix = CandidateFeaturizer().fit(batch).transform(batch)
+    assert matrix.shape == (len(cands), len(ALL_FEATURES))
+    return {name: matrix[:, i] for i, name in enumerate(ALL_FEATURES)}
+
+
+def test_featurizer_is_a_stateless_transformer():
+    featurizer = CandidateFeaturizer(proximity_scale_km=10.0)
+    twin = clone(featurizer)
+    assert twin.get_params() == {"proximity_scale_km": 10.0, "capacity_share": 0.5, "in_progress_credit": 0.5}
+    assert featurizer.fit(None) is featurizer
+    assert list(featurizer.get_feature_names_out()) == list(ALL_FEATURES)
+    assert featurizer.__sklearn_tags__().requires_fit is False
+
+
+def test_every_feature_lies_in_unit_interval(catalog):
+    ctx = context(catalog, required=("HACCP", "ISO9001"), volume_uf=1000.0, prefer=frozenset({"women", "micro"}))
+    cands = [candidate(f"{i}-K", cut(catalog, name), advisory_hours=float(i * 50), certs=[["BPM", "valid", None]] * i)
+             for i, name in enumerate(["Rancagua", "Machalí", "Santiago", "Arica"])]
+    values = features(catalog, ctx, cands)
+    for name, column in values.items():
+        assert ((column >= 0) & (column <= 1)).all(), name
+
+
+@pytest.mark.parametrize(
+    ("firm_classes", "expected"),
+    [(["1050"], 1.0), (["1040", "1050"], 1.0), (["1061"], 0.5), (["1200"], 0.25), (["0111"], 0.0)],
+    ids=["own-class", "best-of-several", "same-division", "same-section", "other-section"],
+)
+def test_sector_similarity_follows_the_isic_tree(catalog, firm_classes, expected):
+    values = features(catalog, context(catalog), [candidate("1-9", cut(catalog, "Rancagua"), sectors=firm_classes)])
+    assert values["sector_similarity"][0] == expected
+
+
+def test_sector_tiers_widen_from_class_to_group_to_division(catalog):
+    tiers = sector_tiers(catalog, ["1512"])
+    assert tiers["1512"] == TIER_OWN
+    assert tiers["1511"] == TIER_GROUP
+    assert tiers["1520"] == TIER_DIVISION
+    assert "1610" not in tiers
+    assert set(sector_tiers(catalog, ["15"]).values()) == {TIER_OWN}
+
+
+def test_territory_features(catalog):
+    rancagua = cut(catalog, "Rancagua")
+    neighbour = cut(catalog, "Graneros")
+    assert neighbour in catalog.adjacency[rancagua]
+    cands = [candidate("1-9", rancagua), candidate("2-7", neighbour), candidate("3-5", cut(catalog, "Arica"))]
+    values = features(catalog, context(catalog), cands)
+    assert values["proximity"][0] == 1.0
+    assert values["same_comuna"].tolist() == [1.0, 0.0, 0.0]
+    assert values["adjacent_comuna"].tolist() == [0.0, 1.0, 0.0]
+    assert values["same_region"].tolist() == [1.0, 1.0, 0.0]
+    km = catalog.distance_km(rancagua, cut(catalog, "Arica"))
+    assert values["proximity"][2] == pytest.approx(math.exp(-km / 30.0))
+
+
+@pytest.mark.parametrize(
+    ("status", "until", "deadline", "state", "credit"),
+    [
+        ("valid", "2027-03-31", None, "valid", 1.0),
+        ("valid", None, None, "valid", 1.0),
+        ("valid", "2025-01-31", None, "expired", 0.0),  # lapsed before the reading date
+        ("in_progress", "2027-01-15", date(2027, 6, 30), "in_progress_in_time", 0.5),
+        ("in_progress", "2027-09-15", date(2027, 6, 30), "in_progress_late", 0.0),
+        ("in_progress", None, date(2027, 6, 30), "in_progress_late", 0.0),
+        ("in_progress", None, None, "in_progress_in_time", 0.5),
+        ("expired", "2024-02-29", None, "expired", 0.0),
+        (None, None, None, "missing", 0.0),
+    ],
+    ids=["valid", "valid-no-date", "valid-but-lapsed", "in-progress-in-time", "in-progress-late",
+         "in-progress-no-date", "in-progress-no-deadline", "expired", "missing"],
+)
+def test_certification_credit(status, until, deadline, state, credit):
+    certs = [["HACCP", status, until]] if status else []
+    [result] = cert_states(("HACCP",), certs, date(2026, 9, 21), deadline)
+    assert (result.state, result.credit) == (state, credit)
+
+
+def test_certification_coverage_and_missing_share(catalog):
+    ctx = context(catalog, required=("HACCP", "ISO9001"), deadline=date(2027, 6, 30))
+    cands = [
+        candidate("1-9", ctx.comuna, certs=[["HACCP", "valid", "2027-03-31"], ["ISO9001", "valid", None]]),
+        candidate("2-7", ctx.comuna,
+                  certs=[["HACCP", "valid", "2027-03-31"], ["ISO9001", "in_progress", "2027-01-01"]]),
+        candidate("3-5", ctx.comuna, certs=[["HACCP", "expired", "2025-03-31"]]),
+        candidate("4-3", ctx.comuna, certs=[["BPM", "valid", None], ["APL", "valid", None]]),
+    ]
+    values = features(catalog, ctx, cands)
+    assert values["cert_coverage"].tolist() == [1.0, 0.75, 0.0, 0.0]
+    assert values["cert_missing"].tolist() == [0.0, 0.0, 1.0, 1.0]
+    assert values["other_certifications"].tolist() == [0.0, 0.0, 0.0, pytest.approx(2 / 3)]
+
+
+@pytest.mark.parametrize(
+    ("volume", "sales", "expected"),
+    [(100.0, 400.0, 1.0), (200.0, 400.0, 1.0), (2000.0, 400.0, 0.5), (20000.0, 400.0, 0.0), (None, 400.0, 0.5),
+     (100.0, None, 0.5)],
+    ids=["small-need", "half-of-sales", "ten-times-capacity", "hundred-times", "no-volume", "no-sales"],
+)
+def test_capacity_fit(catalog, volume, sales, expected):
+    ctx = context(catalog, volume_uf=volume)
+    values = features(catalog, ctx, [candidate("1-9", ctx.comuna, annual_sales_uf=sales)])
+    assert values["capacity_fit"][0] == pytest.approx(expected)
+
+
+def test_graph_signals_are_read_as_of_the_need_and_never_from_its_own_decisions(catalog):
+    ctx = context(catalog, peer_buyers=frozenset({"77000000-7"}))
+    before, after = AS_OF - 86_400, AS_OF + 86_400
+    cand = candidate(
+        "1-9", ctx.comuna,
+        alliances=[[BUYER, before, None], [BUYER, after, "prop_x"], ["77000000-7", before, None],
+                   ["78000000-5", before, None]],
+        proposals=[["p1", "need_other", "accepted", before - 10, before],
+                   ["p2", "need_other", "rejected", before, before],
+                   ["p3", ctx.need_id, "accepted", before, before],
+                   ["p4", "need_later", "accepted", before, after]],
+        advisory_hours=39.0, coops=["70000000-1"],
+    )
+    values = features(catalog, ctx, [cand])
+    assert values["alliances_with_buyer"][0] == pytest.approx(1 / 3)
+    assert values["alliances_with_sector"][0] == pytest.approx(1 / 3)
+    assert values["past_accepted"][0] == pytest.approx(1 / 3)  # not p3 (this need) nor p4 (decided later)
+    assert values["past_rejected"][0] == pytest.approx(1 / 3)
+    assert values["cooperative"][0] == 1.0
+    assert values["advisory_hours"][0] == pytest.approx(math.log1p(39) / math.log1p(40))
+
+
+def test_supplier_closeness(catalog):
+    here = cut(catalog, "Rancagua")
+    suppliers = (
+        Supplier("60000000-1", AS_OF - 10, None, cut(catalog, "Machalí"), frozenset({"70000000-1"}), False),
+        Supplier("61000000-8", AS_OF - 10, None, here, frozenset(), False),
+        Supplier("62000000-4", AS_OF + 10, None, cut(catalog, "Graneros"), frozenset(), False),  # later
+    )
+    ctx = context(catalog, suppliers=suppliers)
+    cands = [
+        candidate("1-9", cut(catalog, "Santiago"), coops=["70000000-1"]),   # same cooperative
+        candidate("2-7", here),                                             # same comuna as a supplier
+        candidate("3-5", cut(catalog, "Graneros")),                         # only a later supplier there
+        candidate("70000000-1", cut(catalog, "Talca"), cooperative=True),   # the supplier's cooperative
+    ]
+    assert features(catalog, ctx, cands)["supplier_closeness"].tolist() == [1.0, 0.5, 0.0, 1.0]
+
+
+def test_preferences_are_zero_unless_the_need_asks(catalog):
+    cands = [candidate("1-9", cut(catalog, "Rancagua"), owner_gender="F", cooperative=True, size_segment="micro_1")]
+    plain = features(catalog, context(catalog), cands)
+    asked = features(catalog, context(catalog, prefer=frozenset({"women", "cooperatives", "micro"})), cands)
+    for name in ("prefer_women", "prefer_cooperative", "prefer_micro"):
+        assert plain[name][0] == 0.0
+        assert asked[name][0] == 1.0
+
+
+def test_model_features_do_not_depend_on_owner_gender(catalog):
+    ctx = context(catalog)
+    women = features(catalog, ctx, [candidate("1-9", ctx.comuna, owner_gender="F")])
+    men = features(catalog, ctx, [candidate("1-9", ctx.comuna, owner_gender="M")])
+    for name in ALL_FEATURES:
+        assert women[name][0] == men[name][0], name
+
+
+def test_empty_candidate_set_gives_an_empty_matrix(catalog):
+    batch = CandidateBatch(context(catalog), [], catalog, {})
+    assert CandidateFeaturizer().transform(batch).shape == (0, len(ALL_FEATURES))
