@@ -71,7 +71,7 @@ def upsert_buyer(driver: Driver, values: dict, now: str) -> tuple[dict, bool]:
     def work(tx: ManagedTransaction) -> tuple[dict, bool]:
         existed = tx.run(BUYER_EXISTS, rut=row["rut"]).single() is not None
         tx.run(WRITE_BUYERS, rows=[row], now=now).consume()
-        return tx.run(GET_BUYER, rut=row["rut"]).single()["buyer"], not existed
+        return tx.run(GET_BUYER, rut=row["rut"]).single(strict=True)["buyer"], not existed
 
     with driver.session() as session:
         return session.execute_write(work)

@@ -98,7 +98,7 @@ def create_need(driver: Driver, values: dict, now: str) -> dict:
     row = {**values, "id": new_id("need")}
 
     def work(tx: ManagedTransaction) -> dict:
-        check = tx.run(MISSING_REFERENCES, rows=[row]).single()
+        check = tx.run(MISSING_REFERENCES, rows=[row]).single(strict=True)
         errors = []
         if check["missing_buyer"]:
             errors.append(FieldError("buyer_rut", f"No existe un comprador con RUT {row['buyer_rut']}; "
@@ -108,7 +108,7 @@ def create_need(driver: Driver, values: dict, now: str) -> dict:
         if errors:
             raise InvalidInput(errors)
         tx.run(CREATE_NEEDS, rows=[row], now=now).consume()
-        return tx.run(GET_NEED, id=row["id"], buyer=None).single()["need"]
+        return tx.run(GET_NEED, id=row["id"], buyer=None).single(strict=True)["need"]
 
     with driver.session() as session:
         return session.execute_write(work)
@@ -128,7 +128,7 @@ def set_status(driver: Driver, need_id: str, status: str, buyer: str | None = No
     def work(tx: ManagedTransaction) -> dict:
         if tx.run(SET_STATUS, id=need_id, status=status, buyer=buyer).single() is None:
             raise not_found(need_id)
-        return tx.run(GET_NEED, id=need_id, buyer=None).single()["need"]
+        return tx.run(GET_NEED, id=need_id, buyer=None).single(strict=True)["need"]
 
     with driver.session() as session:
         return session.execute_write(work)

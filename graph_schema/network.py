@@ -210,7 +210,7 @@ def _create(driver: Driver, check, write: LiteralString, read: LiteralString, ke
     def work(tx: ManagedTransaction) -> dict:
         check(tx, row)
         tx.run(write, rows=[row], now=now).consume()
-        return tx.run(read, id=row["id"], buyer=None).single()[key]
+        return tx.run(read, id=row["id"], buyer=None).single(strict=True)[key]
 
     with driver.session() as session:
         return session.execute_write(work)
@@ -219,7 +219,7 @@ def _create(driver: Driver, check, write: LiteralString, read: LiteralString, ke
 def _require_center(tx: ManagedTransaction, row: dict, optional: bool = False) -> None:
     if optional and row.get("center_id") is None:
         return
-    if not tx.run(CENTER_EXISTS, id=row["center_id"]).single()["found"]:
+    if not tx.run(CENTER_EXISTS, id=row["center_id"]).single(strict=True)["found"]:
         raise InvalidInput(FieldError("center_id", f"No existe un centro con id {row['center_id']}; "
                                                    "créelo antes con POST /api/v1/centers."))
 
@@ -254,7 +254,7 @@ def alliance_row(*, project_id: str | None, buyer_rut: str | None, firm_ruts: li
 
 def _require_parties(tx: ManagedTransaction, row: dict) -> None:
     check = tx.run(MISSING_PARTIES, project_id=row["project_id"], buyer_rut=row["buyer_rut"],
-                   firm_ruts=row["firm_ruts"]).single()
+                   firm_ruts=row["firm_ruts"]).single(strict=True)
     errors = []
     if check["missing_project"]:
         errors.append(FieldError("project_id", f"No existe un proyecto con id {row['project_id']}."))
@@ -323,7 +323,7 @@ def add_sessions(driver: Driver, advisor_id: str, firm_rut: str, sessions: int, 
         if tx.run(FIRM_EXISTS, rut=firm_rut).single() is None:
             raise InvalidInput(FieldError("firm_rut", f"No existe una empresa con RUT {firm_rut}."))
         rows = [{"advisor_id": advisor_id, "firm_rut": firm_rut, "sessions": sessions, "hours": hours}]
-        return tx.run(ADD_SESSIONS, rows=rows).single()["advised"]
+        return tx.run(ADD_SESSIONS, rows=rows).single(strict=True)["advised"]
 
     with driver.session() as session:
         return session.execute_write(work)

@@ -113,10 +113,11 @@ def create_proposal(driver: Driver, need_id: str, values: dict, now: str) -> dic
            "model_version": values.get("model_version")}
 
     def work(tx: ManagedTransaction) -> dict:
-        context = tx.run(PROPOSAL_CONTEXT, need_id=need_id, rut=row["firm_rut"], advisor_id=row["advisor_id"]).single()
+        context = tx.run(PROPOSAL_CONTEXT, need_id=need_id, rut=row["firm_rut"],
+                         advisor_id=row["advisor_id"]).single(strict=True)
         _proposal_errors(dict(context), need_id, row["firm_rut"], row["advisor_id"])
         tx.run(CREATE_PROPOSALS, rows=[row], now=now).consume()
-        return tx.run(GET_PROPOSAL, id=row["id"], buyer=None).single()["proposal"]
+        return tx.run(GET_PROPOSAL, id=row["id"], buyer=None).single(strict=True)["proposal"]
 
     with driver.session() as session:
         try:
@@ -169,8 +170,8 @@ def decide(driver: Driver, proposal_id: str, decision: str, reason: str | None, 
             row = alliance_row(project_id=current["project_id"], buyer_rut=current["buyer_rut"],
                                firm_ruts=[current["firm_rut"]], origin="proposal", proposal_id=proposal_id)
             tx.run(CREATE_ALLIANCES, rows=[row], now=now).consume()
-            alliance = tx.run(GET_ALLIANCE, id=row["id"], buyer=None).single()["alliance"]
-        proposal = tx.run(GET_PROPOSAL, id=proposal_id, buyer=None).single()["proposal"]
+            alliance = tx.run(GET_ALLIANCE, id=row["id"], buyer=None).single(strict=True)["alliance"]
+        proposal = tx.run(GET_PROPOSAL, id=proposal_id, buyer=None).single(strict=True)["proposal"]
         return {"proposal": proposal, "alliance": alliance}
 
     with driver.session() as session:
