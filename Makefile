@@ -16,7 +16,7 @@ DEMO_FIRMS ?= 2000
 # The test instance has its own port and data folder so it can run beside `make run`.
 TEST_ENV := NEO4J_URI=bolt://127.0.0.1:7688 ENCADENA_NEO4J_HOME=.data/neo4j-test NEO4J_HEAP=1g NEO4J_PAGECACHE=1g
 
-.PHONY: help install run serve stop test lint neo4j-start neo4j-stop
+.PHONY: help install system-packages run serve stop test lint neo4j-start neo4j-stop
 
 help:
 	@echo "make run    - install, start Neo4j, load reference and demo data, serve on 127.0.0.1:$(PORT)"
@@ -33,7 +33,11 @@ $(BIN)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --locked --python $(PYTHON)
 	touch $@
 
-install: $(BIN)/.synced
+# System tools from Debian (pdftoppm for the report test); a no-op when present.
+system-packages:
+	bash scripts/ensure_system_packages.sh
+
+install: $(BIN)/.synced system-packages
 	$(ENCADENA) neo4j install
 
 run: install
@@ -49,7 +53,7 @@ stop:
 	-@if [ -f .data/gunicorn.pid ]; then kill $$(cat .data/gunicorn.pid) && echo "API server stopped."; rm -f .data/gunicorn.pid; fi
 	@if [ -x $(ENCADENA) ]; then $(ENCADENA) neo4j stop; fi
 
-test: $(BIN)/.synced
+test: $(BIN)/.synced system-packages
 	$(TEST_ENV) $(ENCADENA) neo4j start
 	$(TEST_ENV) $(BIN)/pytest; status=$$?; $(TEST_ENV) $(ENCADENA) neo4j stop; exit $$status
 
