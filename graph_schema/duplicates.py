@@ -1,0 +1,390 @@
+"""Possible duplicate firms in the graph: record them, list them, and resolve them (merge or distinct).
+
+Shape (docs/graph-model.md): ``(:DuplicateCandidate {id, pair_key, ruts, score, evidence, status:
+open|merged|distinct, source, created_at, resolved_at, resolved_by, kept_rut, note})-[:CANDIDATE]->(:Firm)``
+twice. ``pair_key`` ("rutA|rutB", sorted) is unique, so a pair is recorded once whatever finds it
+again: a pair marked distinct (or merged) is never reopened. A merge moves every relationship of
+the dropped firm onto the kept one in one transaction and leaves a ``(:FirmMerge)-[:INTO]->(kept)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from typing import LiteralString
+
+from neo4j import Driver, ManagedTransaction, RoutingControl
+
+from graph_schema.firms import GET_FIRM
+from matching.dedupe import FirmName, Match, find_duplicates
+from matching.errors import Conflict, FieldError, InvalidInput, NotFound
+
+# Ranks of certification statuses: a merge keeps the best one.
+CERT_STATUS_RANK = {"valid": 3, "in_progress": 2, "expired": 1}
+
+# What duplicate detection reads of a firm.
+FIRM_NAME_FIELDS: LiteralString = """
+f.rut AS id, f.name AS name, f.phone AS phone, f.email AS email,
+COLLECT { MATCH (f)-[:LOCATED_IN]->(c:Comuna) RETURN c.cut LIMIT 1 }[0] AS comuna,
+COLLECT { MATCH (f)-[:OPERATES_IN]->(s:Sector) RETURN s.code ORDER BY s.code } AS sectors
+"""
+
+ALL_FIRM_NAMES: LiteralString = "MATCH (f:Firm) RETURN " + FIRM_NAME_FIELDS
+
+# Firms in the given comunas or sectors (what an import compares its rows against).
+FIRM_NAMES_IN_BLOCKS: LiteralString = """
+CALL () {
+  UNWIND $comunas AS cut MATCH (:Comuna {cut: cut})<-[:LOCATED_IN]-(f:Firm) RETURN f
+  UNION
+  UNWIND $sectors AS code MATCH (:Sector {code: code})<-[:OPERATES_IN]-(f:Firm) RETURN f
+}
+RETURN """ + FIRM_NAME_FIELDS
+
+RECORD_CANDIDATES: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Firm {rut: row.left}), (b:Firm {rut: row.right})
+OPTIONAL MATCH (old:DuplicateCandidate {pair_key: row.pair_key})
+WITH a, b, row, old IS NULL AS new
+MERGE (d:DuplicateCandidate {pair_key: row.pair_key})
+ON CREATE SET d.id = row.id, d.ruts = [row.left, row.right], d.score = row.score, d.evidence = row.evidence,
+              d.status = 'open', d.source = $source, d.created_at = datetime($now)
+MERGE (d)-[:CANDIDATE]->(a)
+MERGE (d)-[:CANDIDATE]->(b)
+WITH d, row, new
+CALL (d, row) {
+  WITH d, row WHERE d.status = 'open' AND (d.score <> row.score OR d.evidence <> row.evidence)
+  SET d.score = row.score, d.evidence = row.evidence
+}
+RETURN d.id AS id, d.pair_key AS pair_key, d.status AS status, d.score AS score, new
+"""
+
+KNOWN_PAIRS: LiteralString = """
+UNWIND $keys AS key
+MATCH (d:DuplicateCandidate {pair_key: key})
+RETURN d.pair_key AS pair_key, d.id AS id, d.status AS status
+"""
+
+CANDIDATE_PROJECTION: LiteralString = """
+d {
+  .id, .score, .evidence, .status, .source, .ruts, .kept_rut, .note, .resolved_by,
+  created_at: toString(d.created_at), resolved_at: toString(d.resolved_at),
+  firms: COLLECT {
+    MATCH (d)-[:CANDIDATE]->(f:Firm)
+    RETURN f {
+      .rut, .name, .phone, .email, is_cooperative: f:Cooperative,
+      comuna: COLLECT { MATCH (f)-[:LOCATED_IN]->(c:Comuna) RETURN c {.cut, .name} LIMIT 1 }[0],
+      sectors: COLLECT { MATCH (f)-[:OPERATES_IN]->(s:Sector) RETURN s {.code, .name} ORDER BY s.code }
+    } ORDER BY f.rut
+  }
+}
+"""
+
+GET_CANDIDATE: LiteralString = "MATCH (d:DuplicateCandidate {id: $id}) RETURN " + CANDIDATE_PROJECTION + " AS candidate"
+
+# Best score first; the cursor is the last (score, id) of the previous page.
+LIST_CANDIDATES: LiteralString = """
+MATCH (d:DuplicateCandidate)
+WHERE ($status IS NULL OR d.status = $status)
+  AND ($rut IS NULL OR $rut IN d.ruts)
+  AND ($after_score IS NULL OR d.score < $after_score OR (d.score = $after_score AND d.id > $after_id))
+WITH d ORDER BY d.score DESC, d.id LIMIT $limit
+RETURN """ + CANDIDATE_PROJECTION + " AS candidate"
+
+# Takes the candidate's write lock first, so two advisors cannot resolve it at once.
+LOCK_CANDIDATE: LiteralString = """
+MATCH (d:DuplicateCandidate {id: $id})
+SET d.status = d.status
+RETURN d.status AS status,
+       COLLECT { MATCH (d)-[:CANDIDATE]->(f:Firm) RETURN f {.rut, created_at: toString(f.created_at)}
+                 ORDER BY f.created_at, f.rut } AS firms
+"""
+
+MARK_DISTINCT: LiteralString = """
+MATCH (d:DuplicateCandidate {id: $id})
+SET d.status = 'distinct', d.resolved_at = datetime($now), d.resolved_by = $actor, d.note = $note
+"""
+
+# -- merge: one statement per kind of relationship, run in order in one transaction -----------
+
+MOVE_SECTORS: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (x:Firm {rut: $drop})-[:OPERATES_IN]->(s:Sector)
+MERGE (k)-[:OPERATES_IN]->(s)
+"""
+
+# A firm is in exactly one comuna: the kept firm's stays; the dropped one's only fills a gap.
+MOVE_COMUNA: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (x:Firm {rut: $drop})-[:LOCATED_IN]->(c:Comuna)
+WHERE NOT EXISTS { (k)-[:LOCATED_IN]->(:Comuna) }
+MERGE (k)-[:LOCATED_IN]->(c)
+"""
+
+# The best status wins (valid > in_progress > expired); for the same status, the later date.
+MOVE_CERTIFICATIONS: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (x:Firm {rut: $drop})-[h:HOLDS]->(c:Certification)
+MERGE (k)-[kh:HOLDS]->(c)
+ON CREATE SET kh = properties(h)
+ON MATCH SET kh += CASE
+  WHEN $rank[h.status] > $rank[kh.status] THEN properties(h)
+  WHEN $rank[h.status] = $rank[kh.status] AND h.valid_until IS NOT NULL
+       AND (kh.valid_until IS NULL OR h.valid_until > kh.valid_until) THEN properties(h)
+  ELSE {} END
+"""
+
+MOVE_MEMBERSHIPS: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (x:Firm {rut: $drop})-[:MEMBER_OF]->(co:Cooperative)
+WHERE co <> k
+MERGE (k)-[:MEMBER_OF]->(co)
+"""
+
+MOVE_MEMBERS: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (m:Firm)-[:MEMBER_OF]->(x:Firm {rut: $drop})
+WHERE m <> k
+SET k:Cooperative
+MERGE (m)-[:MEMBER_OF]->(k)
+"""
+
+MOVE_ALLIANCES: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (x:Firm {rut: $drop})-[r:PARTY_TO]->(a)
+MERGE (k)-[kr:PARTY_TO]->(a)
+ON CREATE SET kr = properties(r)
+"""
+
+# Advisory work on either record is work done with the firm: sessions and hours add up.
+MOVE_ADVICE: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (adv)-[r:ADVISED]->(x:Firm {rut: $drop})
+MERGE (adv)-[kr:ADVISED]->(k)
+ON CREATE SET kr = properties(r)
+ON MATCH SET kr.sessions = coalesce(kr.sessions, 0) + coalesce(r.sessions, 0),
+             kr.hours = coalesce(kr.hours, 0.0) + coalesce(r.hours, 0.0)
+"""
+
+MOVE_PROPOSALS: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (p:Proposal)-[r:OF]->(x:Firm {rut: $drop})
+CREATE (p)-[kr:OF]->(k)
+SET kr = properties(r), p.firm_rut = k.rut
+"""
+
+# Relationship types handled above, by direction seen from the dropped firm.
+HANDLED_OUT = ["OPERATES_IN", "LOCATED_IN", "HOLDS", "MEMBER_OF", "PARTY_TO"]
+HANDLED_IN = ["MEMBER_OF", "ADVISED", "OF", "CANDIDATE"]
+
+# Anything else (a relationship type added after this was written) is copied as it is.
+MOVE_OTHER_OUT: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (x:Firm {rut: $drop})-[r]->(o)
+WHERE NOT type(r) IN $handled AND o <> k AND o <> x
+CREATE (k)-[kr:$(type(r))]->(o)
+SET kr = properties(r)
+RETURN collect(DISTINCT type(r)) AS types
+"""
+
+MOVE_OTHER_IN: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (o)-[r]->(x:Firm {rut: $drop})
+WHERE NOT type(r) IN $handled AND o <> k AND o <> x
+CREATE (o)-[kr:$(type(r))]->(k)
+SET kr = properties(r)
+RETURN collect(DISTINCT type(r)) AS types
+"""
+
+# Empty fields of the kept firm take the dropped firm's values; the dropped RUT is remembered.
+FILL_PROPERTIES: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (x:Firm {rut: $drop})
+WITH k, x, k.annual_sales_uf IS NULL AND x.annual_sales_uf IS NOT NULL AS take_sales
+SET k.phone = coalesce(k.phone, x.phone),
+    k.email = coalesce(k.email, x.email),
+    k.employees = coalesce(k.employees, x.employees),
+    k.products = CASE WHEN coalesce(k.products, '') = '' THEN x.products ELSE k.products END,
+    k.owner_gender = CASE WHEN coalesce(k.owner_gender, 'unknown') = 'unknown'
+                          THEN coalesce(x.owner_gender, k.owner_gender) ELSE k.owner_gender END,
+    k.annual_sales_uf = CASE WHEN take_sales THEN x.annual_sales_uf ELSE k.annual_sales_uf END,
+    k.size_segment = CASE WHEN take_sales THEN x.size_segment ELSE k.size_segment END,
+    k.merged_ruts = coalesce(k.merged_ruts, []) + [x.rut] + coalesce(x.merged_ruts, []),
+    k.updated_at = datetime($now)
+FOREACH (_ IN CASE WHEN x:Cooperative THEN [1] ELSE [] END | SET k:Cooperative)
+"""
+
+RECORD_MERGE: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (x:Firm {rut: $drop}), (d:DuplicateCandidate {id: $id})
+CREATE (m:FirmMerge {id: $merge_id, kept_rut: $keep, dropped_rut: $drop, dropped_name: x.name,
+                     dropped_comuna: COLLECT { MATCH (x)-[:LOCATED_IN]->(c:Comuna) RETURN c.cut LIMIT 1 }[0],
+                     dropped_created_at: x.created_at, candidate_id: $id, moved_types: $moved,
+                     merged_at: datetime($now), merged_by: $actor})
+CREATE (m)-[:INTO]->(k)
+SET d.status = 'merged', d.resolved_at = datetime($now), d.resolved_by = $actor, d.kept_rut = $keep,
+    d.note = $note
+RETURN m.id AS merge_id
+"""
+
+# Other open or decided pairs of the dropped firm now concern the kept one. Where the kept firm
+# already has a pair with the same firm, that pair (and its decision) stands and this one goes.
+DROP_SHADOWED_CANDIDATES: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (x:Firm {rut: $drop})<-[:CANDIDATE]-(d:DuplicateCandidate)-[:CANDIDATE]->(o:Firm)
+WHERE d.id <> $id AND o <> x
+WITH d, CASE WHEN o.rut < k.rut THEN o.rut + '|' + k.rut ELSE k.rut + '|' + o.rut END AS key
+WHERE EXISTS { MATCH (:DuplicateCandidate {pair_key: key}) }
+DETACH DELETE d
+"""
+
+REPOINT_CANDIDATES: LiteralString = """
+MATCH (k:Firm {rut: $keep}), (x:Firm {rut: $drop})<-[r:CANDIDATE]-(d:DuplicateCandidate)-[:CANDIDATE]->(o:Firm)
+WHERE d.id <> $id AND o <> x
+WITH d, r, k, CASE WHEN o.rut < k.rut THEN o.rut + '|' + k.rut ELSE k.rut + '|' + o.rut END AS key
+DELETE r
+MERGE (d)-[:CANDIDATE]->(k)
+SET d.pair_key = key, d.ruts = split(key, '|')
+"""
+
+DELETE_DROPPED: LiteralString = "MATCH (x:Firm {rut: $drop}) DETACH DELETE x"
+
+MERGE_STEPS: tuple[LiteralString, ...] = (
+    MOVE_SECTORS, MOVE_COMUNA, MOVE_CERTIFICATIONS, MOVE_MEMBERSHIPS, MOVE_MEMBERS, MOVE_ALLIANCES,
+    MOVE_ADVICE, MOVE_PROPOSALS,
+)
+
+MERGED_AWAY: LiteralString = """
+UNWIND $ruts AS rut
+MATCH (m:FirmMerge {dropped_rut: rut})
+RETURN rut, m.kept_rut AS kept_rut
+"""
+
+
+def candidate_id(pair_key: str) -> str:
+    """The same pair always gets the same id (``dup_`` and 12 hex digits)."""
+    return "dup_" + hashlib.sha1(pair_key.encode()).hexdigest()[:12]
+
+
+def candidate_rows(matches: list[Match]) -> list[dict]:
+    return [
+        {"left": m.left, "right": m.right, "pair_key": f"{m.left}|{m.right}", "id": candidate_id(f"{m.left}|{m.right}"),
+         "score": m.score, "evidence": list(m.evidence)}
+        for m in matches
+    ]
+
+
+def record_candidates_tx(tx: ManagedTransaction, matches: list[Match], now: str, source: str) -> list[dict]:
+    """MERGE the pairs by ``pair_key``; decided pairs are left as they are. Returns id/status/new per pair."""
+    if not matches:
+        return []
+    return tx.run(RECORD_CANDIDATES, rows=candidate_rows(matches), now=now, source=source).data()
+
+
+def known_pairs(driver: Driver, matches: list[Match]) -> dict[str, dict]:
+    """Existing candidates for these pairs, by pair key (what a dry run would find)."""
+    keys = [f"{m.left}|{m.right}" for m in matches]
+    records, _, _ = driver.execute_query(KNOWN_PAIRS, keys=keys, routing_=RoutingControl.READ)
+    return {r["pair_key"]: dict(r) for r in records}
+
+
+def merged_away(driver: Driver, ruts: list[str]) -> dict[str, str]:
+    """RUTs that an advisor merged into another firm, with the RUT kept."""
+    records, _, _ = driver.execute_query(MERGED_AWAY, ruts=ruts, routing_=RoutingControl.READ)
+    return {r["rut"]: r["kept_rut"] for r in records}
+
+
+def _firm_names(records) -> list[FirmName]:
+    return [FirmName(r["id"], r["name"] or "", r["comuna"], tuple(r["sectors"]), r["phone"], r["email"])
+            for r in records]
+
+
+def all_firm_names(driver: Driver) -> list[FirmName]:
+    records, _, _ = driver.execute_query(ALL_FIRM_NAMES, routing_=RoutingControl.READ)
+    return _firm_names(records)
+
+
+def firm_names_in_blocks(driver: Driver, comunas: list[str], sectors: list[str]) -> list[FirmName]:
+    records, _, _ = driver.execute_query(FIRM_NAMES_IN_BLOCKS, comunas=comunas, sectors=sectors,
+                                         routing_=RoutingControl.READ)
+    return _firm_names(records)
+
+
+def scan(driver: Driver, *, threshold: float, now: str, dry_run: bool = False,
+         on_progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Compare every firm with every other in its blocks; record new pairs. Returns counts and pairs."""
+    firms = all_firm_names(driver)
+    step = (lambda done, total: on_progress("compare", done, total)) if on_progress else None
+    matches = find_duplicates(firms, threshold=threshold, on_progress=step)
+    if dry_run:
+        known = known_pairs(driver, matches)
+        recorded = [{"id": known.get(k, {}).get("id"), "pair_key": k, "status": known.get(k, {}).get("status", "open"),
+                     "new": k not in known} for k in (f"{m.left}|{m.right}" for m in matches)]
+    else:
+        recorded = []
+        batch = 1000
+        for start in range(0, len(matches), batch):
+            with driver.session() as session:
+                recorded += session.execute_write(record_candidates_tx, matches[start:start + batch], now, "scan")
+            if on_progress:
+                on_progress("record", min(start + batch, len(matches)), len(matches))
+    scores = {f"{m.left}|{m.right}": m.score for m in matches}
+    return {
+        "firms": len(firms),
+        "pairs": len(matches),
+        "new": sum(1 for r in recorded if r["new"]),
+        "open": sum(1 for r in recorded if r["status"] == "open"),
+        "decided": sum(1 for r in recorded if r["status"] != "open"),
+        "candidates": [{**r, "score": scores[r["pair_key"]]} for r in recorded],
+    }
+
+
+def get_candidate(driver: Driver, cid: str) -> dict:
+    records, _, _ = driver.execute_query(GET_CANDIDATE, id=cid, routing_=RoutingControl.READ)
+    if not records:
+        raise NotFound(f"No existe el posible duplicado {cid}.")
+    return records[0]["candidate"]
+
+
+def list_candidates(driver: Driver, *, status: str | None, rut: str | None, after: tuple[float, str] | None,
+                    limit: int) -> list[dict]:
+    records, _, _ = driver.execute_query(
+        LIST_CANDIDATES, status=status, rut=rut, after_score=after[0] if after else None,
+        after_id=after[1] if after else None, limit=limit, routing_=RoutingControl.READ,
+    )
+    return [r["candidate"] for r in records]
+
+
+def _merge_tx(tx: ManagedTransaction, cid: str, keep: str, drop: str, now: str, actor: str | None,
+              note: str | None) -> None:
+    params = {"keep": keep, "drop": drop, "id": cid, "now": now}
+    for statement in MERGE_STEPS:
+        tx.run(statement, **params, rank=CERT_STATUS_RANK).consume()
+    moved = tx.run(MOVE_OTHER_OUT, **params, handled=HANDLED_OUT).single()["types"]
+    moved += tx.run(MOVE_OTHER_IN, **params, handled=HANDLED_IN).single()["types"]
+    tx.run(FILL_PROPERTIES, **params).consume()
+    tx.run(RECORD_MERGE, **params, merge_id=f"merge_{uuid.uuid4().hex[:12]}", moved=sorted(set(moved)),
+           actor=actor, note=note).consume()
+    tx.run(DROP_SHADOWED_CANDIDATES, **params).consume()
+    tx.run(REPOINT_CANDIDATES, **params).consume()
+    tx.run(DELETE_DROPPED, drop=drop).consume()
+
+
+def resolve(driver: Driver, cid: str, *, action: str, keep: str | None, now: str, actor: str | None,
+            note: str | None = None) -> dict:
+    """Mark a pair distinct, or merge it into ``keep`` (default: the firm registered first)."""
+
+    def work(tx: ManagedTransaction) -> dict:
+        row = tx.run(LOCK_CANDIDATE, id=cid).single()
+        if row is None:
+            raise NotFound(f"No existe el posible duplicado {cid}.")
+        if row["status"] != "open":
+            raise Conflict(f"El posible duplicado {cid} ya fue resuelto (estado: {_STATUS_ES[row['status']]}).")
+        ruts = [f["rut"] for f in row["firms"]]
+        if len(ruts) != 2:
+            raise Conflict(f"Una de las empresas del posible duplicado {cid} ya no existe; no hay nada que resolver.")
+        if action == "distinct":
+            tx.run(MARK_DISTINCT, id=cid, now=now, actor=actor, note=note).consume()
+            return {"candidate_id": cid, "status": "distinct"}
+        kept = keep or ruts[0]
+        if kept not in ruts:
+            raise InvalidInput(FieldError("keep", f"{kept} no es una de las empresas del par ({' y '.join(ruts)})."))
+        dropped = ruts[1] if kept == ruts[0] else ruts[0]
+        _merge_tx(tx, cid, kept, dropped, now, actor, note)
+        return {"candidate_id": cid, "status": "merged", "kept_rut": kept, "dropped_rut": dropped,
+                "firm": tx.run(GET_FIRM, rut=kept).single()["firm"]}
+
+    with driver.session() as session:
+        result = session.execute_write(work)
+    result["candidate"] = get_candidate(driver, cid)
+    return result
+
+
+_STATUS_ES = {"open": "abierto", "merged": "fusionado", "distinct": "distintas"}

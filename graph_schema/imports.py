@@ -1,0 +1,246 @@
+"""Bulk firm imports, the graph half: idempotent batched writes, then possible duplicates.
+
+``import_firms`` takes a file already read and validated by ``matching.imports.parse_import``:
+
+1. rows of the same RUT merge (later filled cells win); RUTs an advisor merged into another firm
+   are skipped (re-creating them would bring the twin back); memberships must name a cooperative
+   that exists or comes in the same file (cooperatives are written first);
+2. batches of ``batch_size`` firms, each one managed transaction: read the stored state, overlay the
+   row's filled cells, and write (``graph_schema.firms.write_firms_tx``) only firms that change, so
+   importing the same file twice changes nothing; a failing batch is rolled back whole and its rows
+   reported, the others stay;
+3. the imported firms are compared (``matching.dedupe``) with each other and with the firms already
+   stored in their comunas and sectors; close pairs become ``DuplicateCandidate``\\s for review.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import LiteralString
+
+from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j.exceptions import ClientError
+
+from graph_schema import duplicates
+from graph_schema.firms import firm_row, write_firms_tx
+from matching.dedupe import DUPLICATE_THRESHOLD, FirmName, find_duplicates
+from matching.errors import InvalidInput
+from matching.imports import MergedFirm, ParsedFile, RowError, merge_by_rut, same_state, target_state
+
+DEFAULT_BATCH_SIZE = 2000
+# Longest list of rows, skipped RUTs or pairs a report carries (the counts are always complete).
+REPORT_LIST_LIMIT = 1000
+
+CURRENT_STATE: LiteralString = """
+UNWIND $ruts AS rut
+MATCH (f:Firm {rut: rut})
+RETURN f {
+  .rut, .name, .annual_sales_uf, .size_segment, .employees, .owner_gender, .products, .phone, .email,
+  is_cooperative: f:Cooperative,
+  comuna: COLLECT { MATCH (f)-[:LOCATED_IN]->(c:Comuna) RETURN c.cut LIMIT 1 }[0],
+  sectors: COLLECT { MATCH (f)-[:OPERATES_IN]->(s:Sector) RETURN s.code },
+  certifications: COLLECT { MATCH (f)-[h:HOLDS]->(c:Certification)
+                            RETURN {code: c.code, status: h.status, valid_until: toString(h.valid_until)} },
+  member_of: COLLECT { MATCH (f)-[:MEMBER_OF]->(co:Cooperative) RETURN co.rut }
+} AS firm
+"""
+
+EXISTING_COOPERATIVES: LiteralString = """
+UNWIND $ruts AS rut
+MATCH (c:Cooperative {rut: rut})
+RETURN collect(c.rut) AS ruts
+"""
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    dry_run: bool
+    format: str
+    encoding: str
+    delimiter: str | None
+    rows: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    merged_by_rut: list[dict] = field(default_factory=list)
+    rejected: list[RowError] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    possible_duplicates: list[dict] = field(default_factory=list)
+    decided_pairs: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    batches: int = 0
+    failed_batches: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({e.line for e in self.rejected})
+
+    def as_dict(self, limit: int | None = REPORT_LIST_LIMIT) -> dict:
+        def cut(items: list) -> list:
+            return items if limit is None else items[:limit]
+
+        return {
+            "dry_run": self.dry_run,
+            "file": {"format": self.format, "encoding": self.encoding, "delimiter": self.delimiter,
+                     "rows": self.rows, "ignored_columns": self.ignored_columns},
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "merged_by_rut": len(self.merged_by_rut),
+            "merged_by_rut_detail": cut(self.merged_by_rut),
+            "rejected_rows": self.rejected_rows,
+            "rejected": [e.as_dict() for e in cut(self.rejected)],
+            "skipped": cut(self.skipped),
+            "possible_duplicates": len(self.possible_duplicates),
+            "possible_duplicates_detail": cut(self.possible_duplicates),
+            "decided_pairs_not_reopened": self.decided_pairs,
+            "batches": self.batches,
+            "failed_batches": self.failed_batches,
+            "seconds": round(self.seconds, 2),
+            "timings": {k: round(v, 2) for k, v in self.timings.items()},
+        }
+
+
+def _apply_batch(tx: ManagedTransaction, firms: list[MergedFirm], now: str, source: str,
+                 write: bool) -> list[tuple[str, dict]]:
+    """Compare the batch with the stored firms and write those that change; ``(outcome, state)`` each."""
+    current = {r["firm"]["rut"]: r["firm"] for r in tx.run(CURRENT_STATE, ruts=[f.rut for f in firms])}
+    outcomes: list[tuple[str, dict]] = []
+    rows = []
+    for firm in firms:
+        stored = current.get(firm.rut)
+        target = target_state(stored, firm.given)
+        outcome = "created" if stored is None else "unchanged" if same_state(stored, target) else "updated"
+        if outcome != "unchanged":
+            rows.append(firm_row(target))
+        outcomes.append((outcome, target))
+    if write and rows:
+        write_firms_tx(tx, rows, now, source)
+    return outcomes
+
+
+def _check_memberships(driver: Driver, firms: list[MergedFirm], report: ImportReport) -> list[MergedFirm]:
+    """Drop (and report) firms whose ``member_of`` names a cooperative neither stored nor in the file."""
+    referenced = sorted({rut for f in firms for rut in f.given.get("member_of", [])})
+    if not referenced:
+        return firms
+    records, _, _ = driver.execute_query(EXISTING_COOPERATIVES, ruts=referenced, routing_=RoutingControl.READ)
+    in_file_no = {f.rut for f in firms if f.given.get("is_cooperative") is False}
+    known = (set(records[0]["ruts"]) - in_file_no) | {f.rut for f in firms if f.given.get("is_cooperative")}
+    kept = []
+    for firm in firms:
+        missing = [rut for rut in firm.given.get("member_of", []) if rut not in known]
+        if missing:
+            report.rejected.append(RowError(
+                firm.lines[-1], "member_of",
+                f"No hay cooperativa registrada con RUT {', '.join(missing)} (ni en Encadena ni marcada como "
+                "cooperativa en este archivo).", None, firm.rut))
+        else:
+            kept.append(firm)
+    return kept
+
+
+def _membership_order(firm: MergedFirm) -> int:
+    """Cooperatives first (those that are members of none before the rest), so members find them."""
+    if firm.given.get("is_cooperative"):
+        return 1 if firm.given.get("member_of") else 0
+    return 2
+
+
+def import_firms(driver: Driver, parsed: ParsedFile, *, now: str, source: str = "import", dry_run: bool = False,
+                 batch_size: int = DEFAULT_BATCH_SIZE, threshold: float = DUPLICATE_THRESHOLD,
+                 on_progress: Progress | None = None) -> ImportReport:
+    """Write a parsed file's firms in batches and record possible duplicates; return the report."""
+    started = time.perf_counter()
+    report = ImportReport(dry_run, parsed.format, parsed.encoding, parsed.delimiter, parsed.data_rows,
+                          rejected=list(parsed.errors), ignored_columns=parsed.ignored_columns)
+    firms = merge_by_rut(parsed.rows)
+    report.merged_by_rut = [{"rut": f.rut, "lines": list(f.lines)} for f in firms if len(f.lines) > 1]
+
+    away = duplicates.merged_away(driver, [f.rut for f in firms])
+    report.skipped = [
+        {"lines": list(f.lines), "rut": f.rut, "kept_rut": away[f.rut],
+         "reason": f"El RUT {f.rut} fue fusionado con {away[f.rut]} por un asesor; la fila no se importa para no "
+                   "volver a crear el duplicado."}
+        for f in firms if f.rut in away
+    ]
+    firms = _check_memberships(driver, [f for f in firms if f.rut not in away], report)
+    firms.sort(key=_membership_order)
+
+    comunas = sorted({f.given["comuna"] for f in firms})
+    sectors = sorted({s for f in firms for s in f.given["sectors"]})
+    file_ruts = {f.rut for f in firms}
+    existing = [n for n in duplicates.firm_names_in_blocks(driver, comunas, sectors) if n.id not in file_ruts]
+    report.timings["checks"] = time.perf_counter() - started
+
+    written: list[dict] = []
+    total = len(firms)
+    for start in range(0, total, batch_size):
+        batch = firms[start:start + batch_size]
+        report.batches += 1
+        try:
+            with driver.session() as session:
+                if dry_run:
+                    outcomes = session.execute_read(_apply_batch, batch, now, source, False)
+                else:
+                    outcomes = session.execute_write(_apply_batch, batch, now, source, True)
+        except (ClientError, InvalidInput) as exc:
+            report.failed_batches += 1
+            reason = exc.detail if isinstance(exc, InvalidInput) else (exc.message or str(exc))
+            report.rejected += [
+                RowError(line, "lote", f"El lote de filas {batch[0].lines[0]}–{batch[-1].lines[-1]} no se escribió "
+                                       f"(se deshizo completo): {reason}", None, f.rut)
+                for f in batch for line in f.lines
+            ]
+            continue
+        for outcome, state in outcomes:
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            written.append(state)
+        if on_progress:
+            on_progress("write", min(start + batch_size, total), total)
+
+    report.timings["write"] = time.perf_counter() - started - report.timings["checks"]
+    _possible_duplicates(driver, report, written, existing, now=now, threshold=threshold, on_progress=on_progress)
+    report.timings["duplicates"] = time.perf_counter() - started - report.timings["checks"] - report.timings["write"]
+    report.rejected.sort(key=lambda e: (e.line, e.field))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _possible_duplicates(driver: Driver, report: ImportReport, written: list[dict], existing: list[FirmName], *,
+                         now: str, threshold: float, on_progress: Progress | None) -> None:
+    names = {s["rut"]: s["name"] for s in written} | {n.id: n.name for n in existing}
+    mine = [FirmName(s["rut"], s["name"], s["comuna"], tuple(s["sectors"]), s.get("phone"), s.get("email"))
+            for s in written]
+    step = (lambda done, total: on_progress("dedupe", done, total)) if on_progress else None
+    matches = find_duplicates(mine + existing, threshold=threshold, involving={s["rut"] for s in written},
+                              on_progress=step)
+    keys = [f"{m.left}|{m.right}" for m in matches]
+    if report.dry_run:
+        known = duplicates.known_pairs(driver, matches)
+        recorded = {k: {"id": known.get(k, {}).get("id"), "status": known.get(k, {}).get("status", "open"),
+                        "new": k not in known} for k in keys}
+    else:
+        with driver.session() as session:
+            rows = session.execute_write(duplicates.record_candidates_tx, matches, now, "import")
+        recorded = {r["pair_key"]: r for r in rows}
+    for match, key in zip(matches, keys, strict=True):
+        rec = recorded.get(key)
+        if rec is None:
+            continue  # one of the two firms is gone (its batch failed)
+        if rec["status"] != "open":
+            report.decided_pairs += 1
+            continue
+        report.possible_duplicates.append({
+            "id": rec["id"], "new": rec["new"], "score": match.score, "evidence": list(match.evidence),
+            "firms": [{"rut": match.left, "name": names.get(match.left)},
+                      {"rut": match.right, "name": names.get(match.right)}],
+        })

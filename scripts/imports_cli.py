@@ -1,0 +1,151 @@
+"""``encadena import firms FILE``, ``encadena dedupe`` and ``encadena bench dedupe|import``.
+
+Import and dedupe output is for program staff, so it is in Spanish; benchmarks are for developers.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from matching.dedupe import DUPLICATE_THRESHOLD
+
+_STAGES_ES = {
+    "read": "Leyendo y validando filas",
+    "write": "Escribiendo lotes",
+    "dedupe": "Buscando posibles duplicados (bloques)",
+    "compare": "Comparando nombres (bloques)",
+    "record": "Registrando pares",
+}
+
+
+@contextmanager
+def progress_bars(console: Console, labels: dict[str, str] = _STAGES_ES):
+    """A rich progress display and an ``update(stage, done, total)`` callback for it."""
+    tasks: dict[str, int] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(labels.get(stage, stage), total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _summary(report: dict, console: Console) -> None:
+    table = Table(title="Resultado de la importación" + (" (simulación: no se escribió nada)" if report["dry_run"]
+                                                          else ""))
+    table.add_column("Concepto")
+    table.add_column("Cantidad", justify="right")
+    f = report["file"]
+    for label, value in (
+        ("Filas leídas", f["rows"]),
+        ("Empresas creadas", report["created"]),
+        ("Empresas actualizadas", report["updated"]),
+        ("Empresas sin cambios", report["unchanged"]),
+        ("RUT repetidos fusionados en el archivo", report["merged_by_rut"]),
+        ("Filas rechazadas", report["rejected_rows"]),
+        ("Filas omitidas (RUT ya fusionado)", len(report["skipped"])),
+        ("Posibles duplicados por revisar", report["possible_duplicates"]),
+        ("Pares ya resueltos (no se reabren)", report["decided_pairs_not_reopened"]),
+    ):
+        table.add_row(label, f"{value:,}".replace(",", "."))
+    console.print(table)
+    console.print(f"Archivo: {f['format'].upper()}, codificación {f['encoding']}"
+                  + (f", separador «{f['delimiter']}»" if f["delimiter"] else "")
+                  + (f"; columnas ignoradas: {', '.join(f['ignored_columns'])}" if f["ignored_columns"] else "")
+                  + f". Tiempo: {report['seconds']:.1f} s.")
+    for err in report["rejected"][:50]:
+        column = f" (columna «{err['column']}»)" if err.get("column") else ""
+        console.print(f"  línea {err['line']}: {err['field']}{column}: {err['message']}", style="red")
+    if report["rejected_rows"] > 50:
+        console.print("  ... y más; use --report para ver todas las filas rechazadas.", style="red")
+    for pair in report["possible_duplicates_detail"][:20]:
+        a, b = pair["firms"]
+        console.print(f"  posible duplicado {pair['id'] or '(nuevo)'} ({pair['score']:.0f}/100): "
+                      f"{a['name']} ({a['rut']}) ≈ {b['name']} ({b['rut']})", style="yellow")
+
+
+def register(main: click.Group) -> None:
+    @main.group("import")
+    def import_group() -> None:
+        """Bulk imports (CSV with commas or semicolons, UTF-8 or Latin-1, or JSON lines)."""
+
+    @import_group.command("firms")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Validate and count what would change; write nothing.")
+    @click.option("--batch-size", type=click.IntRange(1, 50_000), default=None,
+                  help="Firms per transaction (default 2000).")
+    @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Also write the full report (every rejected row and pair) as JSON.")
+    def import_firms(file: Path, dry_run: bool, batch_size: int | None, report_path: Path | None) -> None:
+        """Import firms from FILE: per-row errors, merges by RUT, possible duplicates for review."""
+        from graph_schema import imports
+        from graph_schema.reference import fetch_catalog
+        from matching.errors import InvalidInput
+        from matching.imports import parse_import
+        from scripts.cli import open_driver
+
+        console = Console(stderr=True)
+        with open_driver() as driver, progress_bars(console) as update:
+            try:
+                parsed = parse_import(file.read_bytes(), fetch_catalog(driver),
+                                      on_progress=lambda done, total: update("read", done, total))
+            except InvalidInput as exc:
+                raise click.ClickException(f"No se pudo leer {file.name}: {exc.detail}") from exc
+            report = imports.import_firms(
+                driver, parsed, now=_now(), source=f"import:{file.name}", dry_run=dry_run,
+                batch_size=batch_size or imports.DEFAULT_BATCH_SIZE, on_progress=update,
+            )
+        _summary(report.as_dict(), console)
+        if report_path:
+            report_path.write_text(json.dumps(report.as_dict(limit=None), ensure_ascii=False, indent=2) + "\n",
+                                   encoding="utf-8")
+            console.print(f"Reporte completo: {report_path}")
+        click.echo(json.dumps({k: v for k, v in report.as_dict().items() if not isinstance(v, list)},
+                              ensure_ascii=False))
+        if report.created + report.updated + report.unchanged == 0 and report.rejected:
+            raise SystemExit(1)
+
+    @main.command("dedupe")
+    @click.option("--threshold", type=click.FloatRange(0, 100), default=DUPLICATE_THRESHOLD, show_default=True,
+                  help="Minimum score (0-100) for a pair to be proposed.")
+    @click.option("--dry-run", is_flag=True, help="Find pairs without recording them.")
+    def dedupe(threshold: float, dry_run: bool) -> None:
+        """Scan every firm for possible duplicates (blocked by comuna, sector and contact) and record new pairs."""
+        from graph_schema.duplicates import scan
+        from scripts.cli import open_driver
+
+        console = Console(stderr=True)
+        with open_driver() as driver, progress_bars(console) as update:
+            result = scan(driver, threshold=threshold, now=_now(), dry_run=dry_run, on_progress=update)
+        console.print(
+            f"{result['firms']:,} empresas comparadas; {result['pairs']:,} pares sobre {threshold:g}/100: "
+            f"{result['new']:,} nuevos, {result['open']:,} por revisar en total, "
+            f"{result['decided']:,} ya resueltos (no se reabren)."
+            + (" Simulación: no se registró nada." if dry_run else "")
+        )
+        click.echo(json.dumps({k: v for k, v in result.items() if k != "candidates"}))
+
+    # Other modules may add benchmarks to the same group: reuse it when it exists.
+    bench = main.commands.get("bench")
+    if not isinstance(bench, click.Group):
+        bench = click.Group("bench", help="Benchmarks: each figure beside a baseline measured in the same run.")
+        main.add_command(bench)
+
+    from scripts import bench_dedupe
+
+    bench.add_command(bench_dedupe.bench_dedupe, "dedupe")
+    bench.add_command(bench_dedupe.bench_import, "import")

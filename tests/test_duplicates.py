@@ -1,0 +1,224 @@
+"""Possible duplicates against the real Neo4j: detection on import, advisor review, merge and distinct."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import auth, make_rut
+from tests.test_imports import HEADER, fresh_word, post_import
+
+
+def _near_duplicates(client, key: str, *, comuna: str = "Rancagua") -> tuple[str, str, str, dict]:
+    """Import one cooperative written two ways in one comuna; return both RUTs, the place and the report."""
+    a, b = make_rut(), make_rut()
+    place = fresh_word()
+    text = (HEADER
+            + f"{a};Cooperativa Agrícola y Lechera {place} Ltda.;{comuna};1050;2500;30;F;leche;"
+              f"HACCP:valid:2027-03-31;sí;;+56 9 5555 1234;\n"
+            + f"{b};Coop. Agricola Lechera {place};{comuna};1050|0141;;;;quesos;ISO9001:in_progress;si;;;"
+              f"contacto@{place.lower()}.cl\n")
+    resp = post_import(client, key, text)
+    assert resp.status_code == 200, resp.json
+    return a, b, place, resp.json
+
+
+def _candidate_for(client, key: str, rut: str, status: str = "open") -> dict | None:
+    resp = client.get("/api/v1/duplicates", query_string={"rut": rut, "status": status}, headers=auth(key))
+    assert resp.status_code == 200, resp.json
+    return resp.json["items"][0] if resp.json["items"] else None
+
+
+def test_planted_near_duplicate_in_same_comuna_is_listed_for_review_with_evidence(client, keys):
+    a, b, place, report = _near_duplicates(client, keys["advisor"])
+    [pair] = [p for p in report["possible_duplicates_detail"] if {f["rut"] for f in p["firms"]} == {a, b}]
+    assert pair["new"] is True and pair["score"] >= 91
+
+    listed = _candidate_for(client, keys["advisor"], a)
+    assert listed is not None and listed["id"] == pair["id"]
+    assert listed["status"] == "open"
+    firms = {f["rut"]: f for f in listed["firms"]}
+    assert firms[a]["name"] == f"Cooperativa Agrícola y Lechera {place} Ltda."
+    assert firms[b]["name"] == f"Coop. Agricola Lechera {place}"
+    assert firms[a]["comuna"]["name"] == firms[b]["comuna"]["name"] == "Rancagua"
+    assert [s["code"] for s in firms[b]["sectors"]] == ["0141", "1050"]
+    assert firms[a]["phone"] == "+56 9 5555 1234" and firms[b]["email"] == f"contacto@{place.lower()}.cl"
+    assert f"Mismo nombre normalizado: «lechera {place.lower()}»." in listed["evidence"]
+    assert "Misma comuna." in listed["evidence"]
+
+    one = client.get(f"/api/v1/duplicates/{pair['id']}", headers=auth(keys["admin"]))
+    assert one.status_code == 200 and one.json["ruts"] == sorted([a, b])
+
+
+def test_duplicates_are_for_advisors_and_admins_only(client, keys):
+    assert client.get("/api/v1/duplicates", headers=auth(keys["buyer"])).status_code == 403
+    assert client.get("/api/v1/duplicates").status_code == 401
+
+
+def test_merge_moves_every_relationship_of_both_firms_onto_the_kept_one(client, keys, driver):
+    a, b, place, report = _near_duplicates(client, keys["advisor"])
+    cid = next(p["id"] for p in report["possible_duplicates_detail"] if {f["rut"] for f in p["firms"]} == {a, b})
+    coop_x, coop_y, member = make_rut(), make_rut(), make_rut()
+    tag = fresh_word().lower()
+    driver.execute_query(
+        """
+        MATCH (a:Firm {rut: $a}), (b:Firm {rut: $b}), (sector:Sector {code: '1050'}), (c:Comuna {cut: '06101'})
+        CREATE (x:Firm:Cooperative {rut: $coop_x, name: 'Coop X ' + $tag}),
+               (y:Firm:Cooperative {rut: $coop_y, name: 'Coop Y ' + $tag})
+        CREATE (m:Firm {rut: $member, name: 'Socia ' + $tag})
+        CREATE (a)-[:MEMBER_OF]->(x), (b)-[:MEMBER_OF]->(y), (m)-[:MEMBER_OF]->(b)
+        CREATE (adv:Advisor {id: 'adv_' + $tag, name: 'Asesora ' + $tag})
+        CREATE (adv)-[:ADVISED {sessions: 2, hours: 3.0}]->(a), (adv)-[:ADVISED {sessions: 1, hours: 1.5}]->(b)
+        CREATE (al1:Alliance {id: 'ally_a' + $tag}), (al2:Alliance {id: 'ally_b' + $tag})
+        CREATE (a)-[:PARTY_TO]->(al1), (b)-[:PARTY_TO]->(al2)
+        CREATE (p1:Proposal {id: 'prop_a' + $tag, firm_rut: $a})-[:OF]->(a)
+        CREATE (p2:Proposal {id: 'prop_b' + $tag, firm_rut: $b})-[:OF]->(b)
+        CREATE (b)-[:SUPPLIES {since: 2024}]->(:Buyer {rut: 'buyer-' + $tag})
+        """,
+        a=a, b=b, coop_x=coop_x, coop_y=coop_y, member=member, tag=tag,
+    )
+    resp = client.post(f"/api/v1/duplicates/{cid}", json={"action": "merge", "keep": a, "note": "misma cooperativa"},
+                       headers=auth(keys["advisor"]))
+    assert resp.status_code == 200, resp.json
+    assert resp.json["candidate"]["status"] == "merged" and resp.json["candidate"]["kept_rut"] == a
+    firm = resp.json["firm"]
+    assert firm["rut"] == a and firm["is_cooperative"] is True
+    assert [s["code"] for s in firm["sectors"]] == ["0141", "1050"]
+    assert {c["code"]: c["status"] for c in firm["certifications"]} == {"HACCP": "valid", "ISO9001": "in_progress"}
+    assert firm["member_of"] == sorted([coop_x, coop_y])
+
+    records, _, _ = driver.execute_query(
+        """
+        MATCH (k:Firm {rut: $a})
+        RETURN EXISTS { MATCH (:Firm {rut: $b}) } AS b_exists,
+               [(adv:Advisor)-[r:ADVISED]->(k) | [r.sessions, r.hours]] AS advised,
+               COLLECT { MATCH (k)-[:PARTY_TO]->(al:Alliance) RETURN al.id ORDER BY al.id } AS alliances,
+               COLLECT { MATCH (p:Proposal)-[:OF]->(k) RETURN p.id + ':' + p.firm_rut ORDER BY p.id } AS proposals,
+               COLLECT { MATCH (m:Firm)-[:MEMBER_OF]->(k) RETURN m.rut } AS members,
+               COLLECT { MATCH (k)-[s:SUPPLIES]->(buyer) RETURN s.since } AS supplies,
+               k.merged_ruts AS merged_ruts, k.phone AS phone, k.email AS email,
+               COLLECT { MATCH (fm:FirmMerge {dropped_rut: $b})-[:INTO]->(k)
+                         RETURN fm.merged_by + '|' + fm.dropped_name } AS merges
+        """, a=a, b=b)
+    row = records[0]
+    assert row["b_exists"] is False
+    assert row["advised"] == [[3, 4.5]]
+    assert row["alliances"] == sorted([f"ally_a{tag}", f"ally_b{tag}"])
+    assert row["proposals"] == [f"prop_a{tag}:{a}", f"prop_b{tag}:{a}"]
+    assert row["members"] == [member]
+    assert row["supplies"] == [2024]
+    assert row["merged_ruts"] == [b]
+    assert row["phone"] == "+56 9 5555 1234" and row["email"] == f"contacto@{place.lower()}.cl"
+    assert len(row["merges"]) == 1 and row["merges"][0].endswith(f"Coop. Agricola Lechera {place}")
+
+
+def test_merge_keeps_the_best_certification_status(client, keys, driver):
+    a, b, _, report = _near_duplicates(client, keys["advisor"])
+    cid = next(p["id"] for p in report["possible_duplicates_detail"] if {f["rut"] for f in p["firms"]} == {a, b})
+    driver.execute_query(
+        "MATCH (a:Firm {rut: $a}), (b:Firm {rut: $b}), (c:Certification {code: 'ISO9001'}) "
+        "CREATE (a)-[:HOLDS {status: 'expired', valid_until: date('2023-01-31')}]->(c)", a=a, b=b)
+    resp = client.post(f"/api/v1/duplicates/{cid}", json={"action": "merge", "keep": a}, headers=auth(keys["admin"]))
+    assert resp.status_code == 200, resp.json
+    assert {c["code"]: c["status"] for c in resp.json["firm"]["certifications"]}["ISO9001"] == "in_progress"
+
+
+def test_pair_marked_distinct_is_never_proposed_again(client, keys, runner):
+    a, b, place, _ = _near_duplicates(client, keys["advisor"])
+    cid = _candidate_for(client, keys["advisor"], a)["id"]
+    resp = client.post(f"/api/v1/duplicates/{cid}", json={"action": "distinct", "note": "dos cooperativas"},
+                       headers=auth(keys["advisor"]))
+    assert resp.status_code == 200, resp.json
+    assert resp.json["candidate"]["status"] == "distinct"
+    assert _candidate_for(client, keys["advisor"], a) is None
+
+    text = (HEADER + f"{a};Cooperativa Agrícola y Lechera {place} Ltda.;Rancagua;1050;;;;;;;;;\n"
+            + f"{b};Coop. Agricola Lechera {place};Rancagua;1050;;;;;;;;;\n")
+    again = post_import(client, keys["advisor"], text)
+    assert again.json["decided_pairs_not_reopened"] == 1
+    assert not [p for p in again.json["possible_duplicates_detail"] if {f["rut"] for f in p["firms"]} == {a, b}]
+    scan = runner.invoke("dedupe")
+    assert scan.exit_code == 0, scan.output
+    assert _candidate_for(client, keys["advisor"], a) is None
+    assert _candidate_for(client, keys["advisor"], a, status="distinct")["id"] == cid
+
+
+def test_dedupe_command_finds_a_pair_among_stored_firms(client, keys, runner):
+    a, b = make_rut(), make_rut()
+    place = fresh_word()
+    for rut, name in ((a, f"Maderas {place} Hermanos Ltda."), (b, f"Maderas {place} Hnos")):
+        body = {"rut": rut, "name": name, "sectors": ["1610"], "comuna": "Curacautín"}
+        resp = client.post("/api/v1/firms", json=body, headers=auth(keys["advisor"]))
+        assert resp.status_code == 201
+    assert _candidate_for(client, keys["advisor"], a) is None
+    dry = runner.invoke("dedupe", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert _candidate_for(client, keys["advisor"], a) is None
+    result = runner.invoke("dedupe", "--threshold", "91")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip().splitlines()[-1])["new"] >= 1
+    listed = _candidate_for(client, keys["advisor"], a)
+    assert listed is not None and listed["ruts"] == sorted([a, b])
+
+
+def test_merged_rut_is_not_recreated_by_a_later_import(client, keys, driver):
+    a, b, place, report = _near_duplicates(client, keys["advisor"])
+    cid = next(p["id"] for p in report["possible_duplicates_detail"] if {f["rut"] for f in p["firms"]} == {a, b})
+    merged = client.post(f"/api/v1/duplicates/{cid}", json={"action": "merge"}, headers=auth(keys["advisor"]))
+    assert merged.status_code == 200
+    kept = merged.json["candidate"]["kept_rut"]
+    assert kept == min(a, b)  # both registered at once: the lower RUT is kept
+    dropped = max(a, b)
+    again = post_import(client, keys["advisor"], HEADER + f"{dropped};Coop. Lechera {place};Rancagua;1050;;;;;;;;;\n")
+    assert again.status_code == 200, again.json
+    [skipped] = again.json["skipped"]
+    assert skipped["rut"] == dropped and skipped["kept_rut"] == kept
+    records, _, _ = driver.execute_query("MATCH (f:Firm {rut: $rut}) RETURN count(f) AS n", rut=dropped)
+    assert records[0]["n"] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"action": "merge", "keep": "11.111.111-1"}, 422, "keep"),
+        ({"action": "fuse"}, 422, "action"),
+        ({"action": "distinct", "keep": "11.111.111-1"}, 422, "keep"),
+    ],
+    ids=["keep-not-in-pair", "unknown-action", "keep-with-distinct"],
+)
+def test_bad_resolutions_are_422_and_change_nothing(client, keys, body, status, field):
+    a, _, _, _ = _near_duplicates(client, keys["advisor"])
+    cid = _candidate_for(client, keys["advisor"], a)["id"]
+    resp = client.post(f"/api/v1/duplicates/{cid}", json=body, headers=auth(keys["advisor"]))
+    assert resp.status_code == status, resp.json
+    assert field in [e["field"] for e in resp.json["errors"]]
+    assert _candidate_for(client, keys["advisor"], a)["status"] == "open"
+
+
+def test_resolving_twice_is_409_and_unknown_pair_is_404(client, keys):
+    a, _, _, _ = _near_duplicates(client, keys["advisor"])
+    cid = _candidate_for(client, keys["advisor"], a)["id"]
+    assert client.post(f"/api/v1/duplicates/{cid}", json={"action": "distinct"},
+                       headers=auth(keys["advisor"])).status_code == 200
+    again = client.post(f"/api/v1/duplicates/{cid}", json={"action": "merge"}, headers=auth(keys["advisor"]))
+    assert again.status_code == 409
+    assert "ya fue resuelto" in again.json["detail"]
+    missing = client.post("/api/v1/duplicates/dup_000000000000", json={"action": "merge"},
+                          headers=auth(keys["advisor"]))
+    assert missing.status_code == 404
+
+
+def test_duplicate_list_pages_with_a_cursor(client, keys):
+    for _ in range(2):
+        _near_duplicates(client, keys["advisor"], comuna="Lumaco")
+    seen, cursor = [], None
+    for _ in range(200):
+        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        resp = client.get("/api/v1/duplicates", query_string=params, headers=auth(keys["advisor"]))
+        assert resp.status_code == 200
+        seen += [(-c["score"], c["id"]) for c in resp.json["items"]]
+        cursor = resp.json["next_cursor"]
+        if not cursor:
+            break
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) >= 2
