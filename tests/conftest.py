@@ -27,6 +27,7 @@ from scripts.settings import Neo4jSettings
 from service import create_app
 
 REPO = Path(__file__).resolve().parent.parent
+LIVE_START_TIMEOUT_S = 120
 
 
 @pytest.fixture(scope="session")
@@ -153,18 +154,22 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_url(driver, neo4j_settings):
+def live_url(driver, neo4j_settings, tmp_path_factory):
     """gunicorn serving ``create_app()`` on a free loopback port, as ``make run`` does."""
     port = _free_port()
     env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "2", "NEO4J_URI": neo4j_settings.uri,
            "NEO4J_USER": neo4j_settings.user, "NEO4J_PASSWORD": neo4j_settings.password}
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--config", "service/gunicorn_conf.py",
-         "service:create_app()"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    # Its log goes to a file: a pipe nobody reads would fill up and block the workers.
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "--config", "service/gunicorn_conf.py",
+             "service:create_app()"],
+            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Workers import scikit-learn before they answer: allow for a busy 2-core machine.
+    deadline = time.monotonic() + LIVE_START_TIMEOUT_S
     while time.monotonic() < deadline:
         try:
             if requests.get(f"{url}/healthz", timeout=1).ok:
@@ -174,9 +179,7 @@ def live_url(driver, neo4j_settings):
     else:
         proc.kill()
         proc.wait(timeout=30)
-        pytest.fail(f"gunicorn did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+        pytest.fail(f"gunicorn did not answer /healthz within {LIVE_START_TIMEOUT_S} s: {log_path.read_text()}")
     yield url
     proc.terminate()
     proc.wait(timeout=30)
-    if proc.stderr:
-        proc.stderr.close()  # an open pipe at exit is a ResourceWarning, an error under filterwarnings=error
