@@ -6,6 +6,9 @@ set -euo pipefail
 
 missing=()
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+if command -v ldconfig >/dev/null 2>&1 && ! ldconfig -p | grep -q 'libharfbuzz-subset\.so\.0'; then
+    missing+=(libharfbuzz-subset0)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
