@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import LiteralString
 
@@ -25,7 +26,7 @@ from neo4j.exceptions import ClientError
 
 from graph_schema import duplicates
 from graph_schema.firms import firm_row, write_firms_tx
-from matching.dedupe import DUPLICATE_THRESHOLD, FirmName, find_duplicates
+from matching.dedupe import DUPLICATE_THRESHOLD, FirmName, Match, find_duplicates
 from matching.errors import InvalidInput
 from matching.imports import MergedFirm, ParsedFile, RowError, merge_by_rut, same_state, target_state
 
@@ -177,11 +178,39 @@ def import_firms(driver: Driver, parsed: ParsedFile, *, now: str, source: str = 
 
     comunas = sorted({f.given["comuna"] for f in firms})
     sectors = sorted({s for f in firms for s in f.given["sectors"]})
+    stored = {n.id: n for n in duplicates.firm_names_in_blocks(driver, comunas, sectors)}
     file_ruts = {f.rut for f in firms}
-    existing = [n for n in duplicates.firm_names_in_blocks(driver, comunas, sectors) if n.id not in file_ruts]
+    existing = [n for rut, n in stored.items() if rut not in file_ruts]
     report.timings["checks"] = time.perf_counter() - started
 
-    written: list[dict] = []
+    # Neo4j writes the batches while this process compares names: the two overlap on two cores.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as pool:
+        writing = pool.submit(_write_batches, driver, firms, report, now=now, source=source, dry_run=dry_run,
+                              batch_size=batch_size, on_progress=on_progress)
+        step = (lambda done, total: on_progress("dedupe", done, total)) if on_progress else None
+        matches = find_duplicates([_firm_name(f, stored.get(f.rut)) for f in firms] + existing, threshold=threshold,
+                                  involving=file_ruts, on_progress=step)
+        report.timings["duplicates"] = time.perf_counter() - started - report.timings["checks"]
+        writing.result()
+    report.timings["write"] = time.perf_counter() - started - report.timings["checks"]
+    names = {f.rut: f.given["name"] for f in firms} | {n.id: n.name for n in existing}
+    _record_duplicates(driver, report, matches, names, now=now)
+    report.rejected.sort(key=lambda e: (e.line, e.field))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _firm_name(firm: MergedFirm, stored: FirmName | None) -> FirmName:
+    """What duplicate detection compares for an imported firm: its row, contact details filled from the graph."""
+    given = firm.given
+    return FirmName(firm.rut, given["name"], given["comuna"], tuple(given["sectors"]),
+                    given.get("phone") or (stored.phone if stored else None),
+                    given.get("email") or (stored.email if stored else None))
+
+
+def _write_batches(driver: Driver, firms: list[MergedFirm], report: ImportReport, *, now: str, source: str,
+                   dry_run: bool, batch_size: int, on_progress: Progress | None) -> None:
+    """Each batch in its own transaction; a failing batch is rolled back whole and its rows reported."""
     total = len(firms)
     for start in range(0, total, batch_size):
         batch = firms[start:start + batch_size]
@@ -201,28 +230,15 @@ def import_firms(driver: Driver, parsed: ParsedFile, *, now: str, source: str = 
                 for f in batch for line in f.lines
             ]
             continue
-        for outcome, state in outcomes:
+        for outcome, _ in outcomes:
             setattr(report, outcome, getattr(report, outcome) + 1)
-            written.append(state)
         if on_progress:
             on_progress("write", min(start + batch_size, total), total)
 
-    report.timings["write"] = time.perf_counter() - started - report.timings["checks"]
-    _possible_duplicates(driver, report, written, existing, now=now, threshold=threshold, on_progress=on_progress)
-    report.timings["duplicates"] = time.perf_counter() - started - report.timings["checks"] - report.timings["write"]
-    report.rejected.sort(key=lambda e: (e.line, e.field))
-    report.seconds = time.perf_counter() - started
-    return report
 
-
-def _possible_duplicates(driver: Driver, report: ImportReport, written: list[dict], existing: list[FirmName], *,
-                         now: str, threshold: float, on_progress: Progress | None) -> None:
-    names = {s["rut"]: s["name"] for s in written} | {n.id: n.name for n in existing}
-    mine = [FirmName(s["rut"], s["name"], s["comuna"], tuple(s["sectors"]), s.get("phone"), s.get("email"))
-            for s in written]
-    step = (lambda done, total: on_progress("dedupe", done, total)) if on_progress else None
-    matches = find_duplicates(mine + existing, threshold=threshold, involving={s["rut"] for s in written},
-                              on_progress=step)
+def _record_duplicates(driver: Driver, report: ImportReport, matches: list[Match], names: dict[str, str], *,
+                       now: str) -> None:
+    """Record the pairs found (a decided pair stays decided) and list the open ones in the report."""
     keys = [f"{m.left}|{m.right}" for m in matches]
     if report.dry_run:
         known = duplicates.known_pairs(driver, matches)

@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -231,6 +232,12 @@ def _jsonl_rows(text: str, parsed: ParsedFile) -> Iterator[tuple[int, dict[str, 
 
 # -- cells ---------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
+def _word(text: str) -> str:
+    """``fold`` for the few words a column repeats (sí/no, F/M, vigente...): cached."""
+    return fold(text)
+
+
 def parse_number(text: str, decimal_comma: bool) -> float:
     """``"1.234,5"`` -> 1234.5; ``"150,5"`` -> 150.5; ``"1.234"`` is 1234 in a semicolon file."""
     s = text.replace(" ", "").replace("\u00a0", "")
@@ -256,7 +263,7 @@ def parse_certifications(text: str) -> list[dict]:
             continue
         code, _, rest = item.partition(":")
         status_text, _, until = rest.partition(":")
-        status = _CERT_STATUS.get(fold(status_text), status_text.strip()) if status_text.strip() else "valid"
+        status = _CERT_STATUS.get(_word(status_text), status_text.strip()) if status_text.strip() else "valid"
         out.append({"code": code.strip(), "status": status, "valid_until": _iso_date(until) or None})
     return out
 
@@ -279,13 +286,13 @@ def _cells_to_record(values: dict[str, Any], decimal_comma: bool) -> tuple[dict,
         elif name == "certifications":
             out[name] = parse_certifications(value)
         elif name == "is_cooperative":
-            key = fold(value)
+            key = _word(value)
             if key in _YES or key in _NO:
                 out[name] = key in _YES
             else:
                 errors.append(FieldError(name, f"«{value}» no es sí ni no; escriba sí o no."))
         elif name == "owner_gender":
-            gender = _GENDER.get(fold(value))
+            gender = _GENDER.get(_word(value))
             if gender is None:
                 errors.append(FieldError(name, f"«{value}» no es un género reconocido; use F (mujer), M (hombre) o "
                                                "deje la celda vacía si no hay información."))
@@ -305,6 +312,16 @@ def _cells_to_record(values: dict[str, Any], decimal_comma: bool) -> tuple[dict,
         else:
             out[name] = value
     return out, errors
+
+
+def _comuna_code(value: str, catalog: Catalog, memo: dict[str, str]) -> str:
+    """The CUT code of a comuna name, remembered in ``memo`` (a file repeats a few hundred comunas)."""
+    if value not in memo:
+        try:
+            memo[value] = catalog.resolve_comuna(value).cut
+        except InvalidInput:
+            return value  # normalize_firm reports it, with suggestions
+    return memo[value]
 
 
 def _restore_leading_zero(code: str, catalog: Catalog) -> str:
@@ -337,10 +354,15 @@ def _reference_errors(data: dict, catalog: Catalog, already: set[str]) -> list[F
     return errors
 
 
-def validate_row(values: dict[str, Any], catalog: Catalog,
-                 decimal_comma: bool = False) -> tuple[dict, list[FieldError]]:
-    """Normalized values of the filled cells (``normalize_firm``), or every error of the row."""
+def validate_row(values: dict[str, Any], catalog: Catalog, decimal_comma: bool = False,
+                 comunas: dict[str, str] | None = None) -> tuple[dict, list[FieldError]]:
+    """Normalized values of the filled cells (``normalize_firm``), or every error of the row.
+
+    ``comunas`` remembers comuna names already resolved, across the rows of one file.
+    """
     data, errors = _cells_to_record(values, decimal_comma)
+    if isinstance(data.get("comuna"), str):
+        data["comuna"] = _comuna_code(data["comuna"], catalog, {} if comunas is None else comunas)
     if isinstance(data.get("sectors"), list):
         data["sectors"] = [_restore_leading_zero(str(code), catalog) for code in data["sectors"]]
     try:
@@ -376,13 +398,14 @@ def parse_import(data: bytes, catalog: Catalog,
     parsed = ParsedFile("jsonl" if is_jsonl else "csv", encoding, None)
     rows = _jsonl_rows(text, parsed) if is_jsonl else _csv_rows(text, parsed)
     lines = text.count("\n") + 1
+    comunas: dict[str, str] = {}
     try:
         for line, values, header_of in rows:
             parsed.data_rows += 1
             if on_progress is not None and parsed.data_rows % PROGRESS_EVERY == 0:
                 on_progress(line, lines)
             rut = str(values.get("rut", "")).strip() or None
-            given, errors = validate_row(values, catalog, decimal_comma=parsed.delimiter == ";")
+            given, errors = validate_row(values, catalog, decimal_comma=parsed.delimiter == ";", comunas=comunas)
             if errors:
                 parsed.errors += [
                     RowError(line, e.field, e.message, header_of.get(e.field.split(".")[0]), rut) for e in errors

@@ -242,7 +242,11 @@ _STATUSES = (("valid", 0.6), ("in_progress", 0.25), ("expired", 0.15))
 
 
 def make_import_csv(firms: int, seed: int, first_number: int) -> bytes:
-    """A semicolon CSV of ``firms`` firms, as a spreadsheet exports it (UTF-8, Spanish headers)."""
+    """A semicolon CSV of ``firms`` firms, as a spreadsheet exports it (UTF-8, Spanish headers).
+
+    RUT numbers come from ``first_number`` to ``first_number + 4,000,000``: the import and the
+    baseline use disjoint ranges so that neither overwrites the other's firms.
+    """
     from stdnum.cl import rut as stdnum_rut
 
     from graph_schema.reference import read_certifications, read_sectors, read_territory
@@ -252,7 +256,7 @@ def make_import_csv(firms: int, seed: int, first_number: int) -> bytes:
     comunas = [c["name"] for c in read_territory().comunas]
     classes = [s["code"] for s in read_sectors() if s["level"] == "class"]
     certs = [c["code"] for c in read_certifications()]
-    numbers = rng.sample(range(first_number, 9_999_999), firms)
+    numbers = rng.sample(range(first_number, first_number + 4_000_000), firms)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
     writer.writerow(IMPORT_HEADER)
@@ -299,7 +303,7 @@ def run_import_bench(driver, firms: int, baseline_firms: int, seed: int, batch_s
         gen_task = progress.add_task("Generating CSV", total=2)
         data = make_import_csv(firms, seed, 1_000_000)
         progress.update(gen_task, completed=1)
-        sample = make_import_csv(baseline_firms, seed + 1, 5_000_000)
+        sample = make_import_csv(baseline_firms, seed + 1, 5_500_000)
         progress.update(gen_task, completed=2)
         tasks: dict[str, int] = {}
 
