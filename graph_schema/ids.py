@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-IdPrefix = Literal["need", "prop", "ally", "proj", "ctr", "adv"]
+IdPrefix = Literal["need", "prop", "ally", "proj", "ctr", "adv", "rep"]
 
 
 def new_id(prefix: IdPrefix) -> str:

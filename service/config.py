@@ -15,6 +15,8 @@ DEFAULTS = {
     "PAGE_SIZE_MAX": 200,
     "API_KEY_CACHE_SECONDS": 30,
     "MODEL_DIR": None,  # where trained ranker artifacts live; None = <repo>/.data/models
+    "REPORTS_DIR": None,  # where report jobs write their files; None = <repo>/.data/reports
+    "REPORT_JOBS": 1,  # worker processes a report job started from the API may use
     "JSON_SORT_KEYS": False,
 }
 
@@ -26,6 +28,8 @@ _ENV = {
     "MAX_CONTENT_LENGTH": int,
     "MAX_IMPORT_BYTES": int,
     "MODEL_DIR": str,
+    "REPORTS_DIR": str,
+    "REPORT_JOBS": int,
 }
 
 

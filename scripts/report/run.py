@@ -1,0 +1,166 @@
+"""Run a batch report: match every open need in scope (in parallel), total, render, write the files.
+
+Each worker process opens its own driver and receives the catalog and the served ranker once.
+Needs go out in chunks and come back keyed by id; everything after that walks the needs in id
+order, so the output does not depend on how many workers ran or which finished first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from neo4j import Driver
+
+from graph_schema import reports as repo
+from graph_schema.driver import make_driver
+from graph_schema.models import promoted_version
+from graph_schema.reference import fetch_catalog
+from matching.candidates import CANDIDATE_CAP
+from matching.catalog import Catalog
+from matching.ranker import Ranker
+from matching.reports import NeedResult, ReportParams, Scope, need_result, resolve_scope, summarize, unmatchable_result
+from scripts.settings import Neo4jSettings
+
+# Needs per task sent to a worker: large enough to batch the need-context query, small enough
+# to keep both cores busy until the end and the progress bar moving.
+CHUNK_SIZE = 8
+NO_COMUNA_MESSAGE = "La necesidad no tiene una comuna válida; corríjala para buscar proveedores."
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ReportData:
+    """Everything the renderers need, computed once."""
+
+    scope: Scope
+    params: dict
+    as_of: float
+    model_version: str
+    needs: list[dict]
+    results: dict[str, NeedResult]
+    summary: dict
+    indicators: dict
+    seconds_matching: float = 0.0
+
+
+def serving_ranker(driver: Driver) -> Ranker:
+    """The ranker every API worker serves now (the promoted model, or the prior)."""
+    from service.ranking import load_ranker
+
+    return load_ranker(driver, promoted_version(driver))
+
+
+def resolve(driver: Driver, params: ReportParams, catalog: Catalog) -> Scope:
+    """Validate the filters against the graph (``InvalidInput`` names every bad one)."""
+    exists = repo.buyer_exists(driver, params.buyer) if params.buyer else None
+    return resolve_scope(params, catalog, repo.list_centers(driver), exists)
+
+
+# -- matching, in one process or many --------------------------------------------------------
+
+class _Matcher:
+    """Turns need ids into results with one driver; a worker process holds one."""
+
+    def __init__(self, driver: Driver, catalog: Catalog, ranker: Ranker, as_of: float, top: int):
+        self.driver, self.catalog, self.ranker, self.as_of, self.top = driver, catalog, ranker, as_of, top
+
+    def run(self, need_ids: list[str]) -> list[NeedResult]:
+        inputs = repo.fetch_match_inputs(self.driver, self.catalog, need_ids, self.as_of, self.top)
+        out = []
+        for need_id in need_ids:
+            got = inputs[need_id]
+            if got.context is None or got.area is None:
+                out.append(unmatchable_result(need_id, NO_COMUNA_MESSAGE, self.ranker.version))
+                continue
+            out.append(need_result(got.context, got.candidates, got.extras, self.catalog, got.area.tiers,
+                                   got.area.km, self.ranker, self.top, CANDIDATE_CAP, got.diagnostics))
+        return out
+
+
+_worker: _Matcher | None = None
+
+
+def _init_worker(settings: Neo4jSettings, catalog: Catalog, ranker: Ranker, as_of: float, top: int) -> None:
+    global _worker
+    driver = make_driver(settings.uri, settings.user, settings.password)
+    _worker = _Matcher(driver, catalog, ranker, as_of, top)
+
+
+def _run_chunk(need_ids: list[str]) -> list[NeedResult]:
+    assert _worker is not None, "worker not initialised"
+    return _worker.run(need_ids)
+
+
+def match_all(driver: Driver, settings: Neo4jSettings, catalog: Catalog, ranker: Ranker, need_ids: list[str],
+              as_of: float, top: int, jobs: int, progress: Progress | None = None,
+              chunk_size: int = CHUNK_SIZE) -> dict[str, NeedResult]:
+    """Every need's result; ``jobs`` > 1 spreads chunks over that many worker processes."""
+    chunks = [need_ids[i:i + chunk_size] for i in range(0, len(need_ids), chunk_size)]
+    results: dict[str, NeedResult] = {}
+    total = len(need_ids)
+    if progress:
+        progress(0, total)
+    if jobs <= 1 or len(chunks) <= 1:
+        matcher = _Matcher(driver, catalog, ranker, as_of, top)
+        for chunk in chunks:
+            for result in matcher.run(chunk):
+                results[result.need_id] = result
+            if progress:
+                progress(len(results), total)
+        return results
+    # spawn: workers start clean (no copied sockets or locks from this process's threads).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context, initializer=_init_worker,
+                             initargs=(settings, catalog, ranker, as_of, top)) as pool:
+        futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
+        for future in as_completed(futures):
+            for result in future.result():
+                results[result.need_id] = result
+            if progress:
+                progress(len(results), total)
+    return results
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def compute(driver: Driver, settings: Neo4jSettings, params: ReportParams, *, jobs: int = 1,
+            as_of: float | None = None, progress: Progress | None = None,
+            catalog: Catalog | None = None, chunk_size: int = CHUNK_SIZE) -> ReportData:
+    """Resolve the scope, match every open need in it and total the results (no files yet)."""
+    from graph_schema.indicators import program_indicators
+
+    catalog = catalog or fetch_catalog(driver)
+    scope = resolve(driver, params, catalog)
+    as_of = time.time() if as_of is None else as_of
+    ranker = serving_ranker(driver)
+    needs = repo.scope_needs(driver, **scope.as_params())
+    started = time.perf_counter()
+    results = match_all(driver, settings, catalog, ranker, [n["id"] for n in needs], as_of, scope.top, jobs,
+                        progress, chunk_size)
+    seconds = time.perf_counter() - started
+    return ReportData(
+        scope=scope, params=params.model_dump(), as_of=as_of, model_version=ranker.version, needs=needs,
+        results=results, summary=summarize(needs, results, catalog), indicators=program_indicators(driver),
+        seconds_matching=seconds,
+    )
+
+
+def build_report(driver: Driver, settings: Neo4jSettings, params: ReportParams, out_dir: Path, *, jobs: int = 1,
+                 as_of: float | None = None, progress: Progress | None = None,
+                 stage: Callable[[str], None] | None = None, chunk_size: int = CHUNK_SIZE) -> list[Path]:
+    """Compute and write recommendations.csv, the chart PNGs, report.html and report.pdf into ``out_dir``."""
+    from scripts.report.render import write_all
+
+    catalog = fetch_catalog(driver)
+    data = compute(driver, settings, params, jobs=jobs, as_of=as_of, progress=progress, catalog=catalog,
+                   chunk_size=chunk_size)
+    return write_all(data, catalog, out_dir, stage=stage)
