@@ -121,7 +121,10 @@ def _apply_batch(tx: ManagedTransaction, firms: list[MergedFirm], now: str, sour
         target = target_state(stored, firm.given)
         outcome = "created" if stored is None else "unchanged" if same_state(stored, target) else "updated"
         if outcome != "unchanged":
-            rows.append(firm_row(target))
+            row = firm_row(target)
+            if stored is None and not target["member_of"]:
+                row["member_of"] = None  # a new firm has no memberships to replace: skip that step
+            rows.append(row)
         outcomes.append((outcome, target))
     if write and rows:
         write_firms_tx(tx, rows, now, source)

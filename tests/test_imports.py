@@ -220,3 +220,11 @@ def test_cli_import_with_dry_run_then_for_real(runner, driver, tmp_path):
     assert json.loads((tmp_path / "reporte.json").read_text(encoding="utf-8"))["created"] == 1
     records, _, _ = driver.execute_query("MATCH (f:Firm {rut: $rut}) RETURN f.source AS source", rut=rut)
     assert records[0]["source"] == "import:empresas.csv"
+
+
+def test_openapi_documents_the_import_and_duplicate_endpoints(client):
+    spec = client.get("/openapi.json").json
+    body = spec["paths"]["/api/v1/imports/firms"]["post"]["requestBody"]["content"]
+    assert {"text/csv", "application/x-ndjson", "multipart/form-data"} <= set(body)
+    assert {"get"} <= set(spec["paths"]["/api/v1/duplicates"])
+    assert {"get", "post"} <= set(spec["paths"]["/api/v1/duplicates/{id}"])
