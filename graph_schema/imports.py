@@ -9,7 +9,8 @@
    row's filled cells, and write (``graph_schema.firms.write_firms_tx``) only firms that change, so
    importing the same file twice changes nothing; a failing batch is rolled back whole and its rows
    reported, the others stay;
-3. the imported firms are compared (``matching.dedupe``) with each other and with the firms already
+3. meanwhile (a writer thread sends the batches, so Neo4j and this process work at once) the
+   imported firms are compared (``matching.dedupe``) with each other and with the firms already
    stored in their comunas and sectors; close pairs become ``DuplicateCandidate``\\s for review.
 """
 
@@ -228,7 +229,7 @@ def _write_batches(driver: Driver, firms: list[MergedFirm], report: ImportReport
             report.failed_batches += 1
             reason = exc.detail if isinstance(exc, InvalidInput) else (exc.message or str(exc))
             report.rejected += [
-                RowError(line, "lote", f"El lote de filas {batch[0].lines[0]}–{batch[-1].lines[-1]} no se escribió "
+                RowError(line, "lote", f"El lote de {len(batch)} empresas que incluía esta fila no se escribió "
                                        f"(se deshizo completo): {reason}", None, f.rut)
                 for f in batch for line in f.lines
             ]
