@@ -11,7 +11,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 ENCADENA := $(BIN)/encadena
 PORT ?= 8000
-DEMO_FIRMS ?= 2000
+# The demo size calibrated to DESIGN.md (docs/demo-data.md); other sizes scale every count.
+DEMO_FIRMS ?= 20000
 
 # The test instance has its own port and data folder so it can run beside `make run`.
 TEST_ENV := NEO4J_URI=bolt://127.0.0.1:7688 ENCADENA_NEO4J_HOME=.data/neo4j-test NEO4J_HEAP=1g NEO4J_PAGECACHE=1g
