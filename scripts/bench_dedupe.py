@@ -57,6 +57,13 @@ DETACH DELETE f
 RETURN count(*) AS deleted
 """
 
+# RUT numbers below 10,000,000 already stored (demo data uses some): the bench must not touch them.
+STORED_RUT_NUMBERS: LiteralString = """
+MATCH (f:Firm)
+RETURN count(f) AS firms,
+       [rut IN collect(f.rut) WHERE size(rut) < 10 | toInteger(split(rut, '-')[0])] AS numbers
+"""
+
 RELATIONSHIP_COUNTS: LiteralString = """
 MATCH (f:Firm {source: $source})
 RETURN count(f) AS firms,
@@ -241,11 +248,11 @@ IMPORT_HEADER = ("rut", "razón social", "comuna", "ciiu", "ventas_uf", "trabaja
 _STATUSES = (("valid", 0.6), ("in_progress", 0.25), ("expired", 0.15))
 
 
-def make_import_csv(firms: int, seed: int, first_number: int) -> bytes:
+def make_import_csv(firms: int, seed: int, first_number: int, taken: frozenset[int] = frozenset()) -> bytes:
     """A semicolon CSV of ``firms`` firms, as a spreadsheet exports it (UTF-8, Spanish headers).
 
-    RUT numbers come from ``first_number`` to ``first_number + 4,000,000``: the import and the
-    baseline use disjoint ranges so that neither overwrites the other's firms.
+    RUT numbers come from ``first_number`` to ``first_number + 4,000,000``, minus ``taken`` (RUTs
+    already in the graph): the import and the baseline use disjoint ranges and only create firms.
     """
     from stdnum.cl import rut as stdnum_rut
 
@@ -256,7 +263,8 @@ def make_import_csv(firms: int, seed: int, first_number: int) -> bytes:
     comunas = [c["name"] for c in read_territory().comunas]
     classes = [s["code"] for s in read_sectors() if s["level"] == "class"]
     certs = [c["code"] for c in read_certifications()]
-    numbers = rng.sample(range(first_number, first_number + 4_000_000), firms)
+    numbers = [n for n in rng.sample(range(first_number, first_number + 4_000_000), firms + len(taken))
+               if n not in taken][:firms]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
     writer.writerow(IMPORT_HEADER)
@@ -295,15 +303,16 @@ def run_import_bench(driver, firms: int, baseline_firms: int, seed: int, batch_s
 
     for source in (BENCH_SOURCE, BASELINE_SOURCE):
         _delete_bench_firms(driver, source)
-    records, _, _ = driver.execute_query("MATCH (f:Firm) RETURN count(f) AS n")
-    firms_before = records[0]["n"]
+    records, _, _ = driver.execute_query(STORED_RUT_NUMBERS)
+    firms_before = records[0]["firms"]
+    taken = frozenset(records[0]["numbers"])
     catalog = fetch_catalog(driver)
     now = datetime.now(UTC).isoformat()
     with _progress(console) as progress:
         gen_task = progress.add_task("Generating CSV", total=2)
-        data = make_import_csv(firms, seed, 1_000_000)
+        data = make_import_csv(firms, seed, 1_000_000, taken)
         progress.update(gen_task, completed=1)
-        sample = make_import_csv(baseline_firms, seed + 1, 5_500_000)
+        sample = make_import_csv(baseline_firms, seed + 1, 5_500_000, taken)
         progress.update(gen_task, completed=2)
         tasks: dict[str, int] = {}
 
