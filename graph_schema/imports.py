@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import LiteralString
 
 from neo4j import Driver, ManagedTransaction, RoutingControl
-from neo4j.exceptions import ClientError
+from neo4j.exceptions import ClientError, ConstraintError
 
 from graph_schema import duplicates
 from graph_schema.firms import firm_row, write_firms_tx
@@ -111,12 +111,17 @@ class ImportReport:
         }
 
 
-def _apply_batch(tx: ManagedTransaction, firms: list[MergedFirm], now: str, source: str,
-                 write: bool) -> list[tuple[str, dict]]:
-    """Compare the batch with the stored firms and write those that change; ``(outcome, state)`` each."""
+def _apply_batch(tx: ManagedTransaction, firms: list[MergedFirm], now: str, source: str, write: bool,
+                 create_new: bool = True) -> list[tuple[str, dict]]:
+    """Compare the batch with the stored firms and write those that change; ``(outcome, state)`` each.
+
+    Firms not stored yet are written with plain CREATEs (``create_new``); the others with the
+    API's upsert. A concurrent import that created one of them first makes the batch fail with a
+    constraint error, and the caller runs it again with ``create_new=False``.
+    """
     current = {r["firm"]["rut"]: r["firm"] for r in tx.run(CURRENT_STATE, ruts=[f.rut for f in firms])}
     outcomes: list[tuple[str, dict]] = []
-    rows = []
+    created, updated = [], []
     for firm in firms:
         stored = current.get(firm.rut)
         target = target_state(stored, firm.given)
@@ -125,10 +130,12 @@ def _apply_batch(tx: ManagedTransaction, firms: list[MergedFirm], now: str, sour
             row = firm_row(target)
             if stored is None and not target["member_of"]:
                 row["member_of"] = None  # a new firm has no memberships to replace: skip that step
-            rows.append(row)
+            (created if stored is None and create_new else updated).append(row)
         outcomes.append((outcome, target))
-    if write and rows:
-        write_firms_tx(tx, rows, now, source)
+    if write and created:
+        write_firms_tx(tx, created, now, source, new=True)
+    if write and updated:
+        write_firms_tx(tx, updated, now, source)
     return outcomes
 
 
@@ -224,7 +231,10 @@ def _write_batches(driver: Driver, firms: list[MergedFirm], report: ImportReport
                 if dry_run:
                     outcomes = session.execute_read(_apply_batch, batch, now, source, False)
                 else:
-                    outcomes = session.execute_write(_apply_batch, batch, now, source, True)
+                    try:
+                        outcomes = session.execute_write(_apply_batch, batch, now, source, True)
+                    except ConstraintError:
+                        outcomes = session.execute_write(_apply_batch, batch, now, source, True, False)
         except (ClientError, InvalidInput) as exc:
             report.failed_batches += 1
             reason = exc.detail if isinstance(exc, InvalidInput) else (exc.message or str(exc))

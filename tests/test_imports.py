@@ -228,3 +228,22 @@ def test_openapi_documents_the_import_and_duplicate_endpoints(client):
     assert {"text/csv", "application/x-ndjson", "multipart/form-data"} <= set(body)
     assert {"get"} <= set(spec["paths"]["/api/v1/duplicates"])
     assert {"get", "post"} <= set(spec["paths"]["/api/v1/duplicates/{id}"])
+
+
+def test_firm_created_by_an_import_is_stored_like_one_created_by_the_api(client, keys):
+    api_rut, import_rut = make_rut(), make_rut()
+    body = {"name": f"Lácteos {fresh_word()} SpA", "sectors": ["1050", "1071"], "comuna": "Rancagua",
+            "is_cooperative": True, "annual_sales_uf": 150.5, "employees": 3, "owner_gender": "F",
+            "products": "quesos", "phone": "+56 72 222 3344", "email": "ventas@lacteos.cl",
+            "certifications": [{"code": "HACCP", "status": "valid", "valid_until": "2027-03-31"},
+                               {"code": "BPM", "status": "in_progress"}]}
+    assert client.post("/api/v1/firms", json={"rut": api_rut, **body}, headers=auth(keys["admin"])).status_code == 201
+    line = json.dumps({"rut": import_rut, **body}, ensure_ascii=False)
+    resp = post_import(client, keys["admin"], line, content_type="application/x-ndjson")
+    assert resp.status_code == 200 and resp.json["created"] == 1, resp.json
+
+    def stored(rut: str) -> dict:
+        firm = client.get(f"/api/v1/firms/{rut}", headers=auth(keys["admin"])).json
+        return {k: v for k, v in firm.items() if k not in ("rut", "created_at", "updated_at")}
+
+    assert stored(import_rut) == stored(api_rut)
