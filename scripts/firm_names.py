@@ -40,8 +40,8 @@ PLACES = (
 )
 COOP_KINDS = ("Agrícola", "Campesina", "Lechera", "Pesquera", "Apícola", "de Trabajo", "Agrícola y Lechera",
               "Vitivinícola", "Hortícola", "de Artesanas", "de Recolectoras")
-LEGAL = ("Ltda.", "Limitada", "S.A.", "SpA", "S.p.A.", "EIRL", "E.I.R.L.", "y Cía. Ltda.", "")
-LEGAL_WEIGHTS = (20, 8, 6, 22, 4, 6, 3, 3, 28)
+LEGAL = ("Ltda.", "Limitada", "S.A.", "SpA", "S.p.A.", "EIRL", "E.I.R.L.", "y Cía. Ltda.", "y Compañía Limitada", "")
+LEGAL_WEIGHTS = (20, 8, 6, 22, 4, 6, 3, 3, 3, 25)
 
 # Abbreviations spreadsheets use: full word -> abbreviation.
 ABBREVIATE = {
@@ -49,7 +49,7 @@ ABBREVIATE = {
     "Limitada": "Ltda.", "Santa": "Sta.", "Agrícola": "Agric.", "Servicios": "Serv.", "Inversiones": "Inv.",
     "Distribuidora": "Distrib.",
 }
-_LEGAL_TOKENS = {"Ltda.", "Limitada", "S.A.", "SpA", "S.p.A.", "EIRL", "E.I.R.L.", "Cía.", "y"}
+_LEGAL_TOKENS = {"Ltda.", "Limitada", "S.A.", "SpA", "S.p.A.", "EIRL", "E.I.R.L.", "Cía.", "Compañía", "y"}
 _LETTERS = "abcdefghijklmnopqrstuvwxyzáéíóúñ"
 
 
