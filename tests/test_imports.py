@@ -247,3 +247,12 @@ def test_firm_created_by_an_import_is_stored_like_one_created_by_the_api(client,
         return {k: v for k, v in firm.items() if k not in ("rut", "created_at", "updated_at")}
 
     assert stored(import_rut) == stored(api_rut)
+
+
+def test_empty_body_and_multipart_without_file_are_422(client, keys):
+    empty = post_import(client, keys["advisor"], "")
+    assert empty.status_code == 422 and empty.json["errors"][0]["field"] == "archivo"
+    no_file = client.post("/api/v1/imports/firms", headers=auth(keys["advisor"]), content_type="multipart/form-data",
+                          data={"nota": "sin archivo"})
+    assert no_file.status_code == 422
+    assert "file" in no_file.json["detail"]
