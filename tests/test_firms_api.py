@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from tests.conftest import auth, count_nodes, firm_payload
@@ -159,8 +161,11 @@ def test_bad_cursor_is_422(client, keys):
 
 def test_search_tolerates_typos(client, keys, new_rut):
     rut = new_rut()
-    client.post("/api/v1/firms", json=firm_payload(rut, name="Cooperativa Los Andes Ltda.", is_cooperative=True),
-                headers=auth(keys["advisor"]))
-    resp = client.get("/api/v1/firms", query_string={"q": "cooperatva los andez"}, headers=auth(keys["advisor"]))
+    # A made-up word keeps this firm apart from the ones earlier runs left with the same name.
+    word = "".join(random.choice("aeioulmnprst") for _ in range(8)).capitalize()
+    body = firm_payload(rut, name=f"Cooperativa Los Andes {word} Ltda.", is_cooperative=True)
+    client.post("/api/v1/firms", json=body, headers=auth(keys["advisor"]))
+    q = f"cooperatva los andez {word[:-2]}{word[-1]}{word[-2]}".lower()
+    resp = client.get("/api/v1/firms", query_string={"q": q}, headers=auth(keys["advisor"]))
     assert resp.status_code == 200
     assert rut in [f["rut"] for f in resp.json["items"][:5]]
