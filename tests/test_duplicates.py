@@ -222,3 +222,26 @@ def test_duplicate_list_pages_with_a_cursor(client, keys):
         if not cursor:
             break
     assert seen == sorted(seen) and len(seen) == len(set(seen)) >= 2
+
+
+def test_merge_carries_the_dropped_firms_other_pairs_to_the_kept_one(client, keys, driver):
+    a, b, c = sorted(make_rut() for _ in range(3))
+    place = fresh_word()
+    text = (HEADER + f"{a};Cooperativa Lechera {place} Ltda.;Purén;1050;;;;;;sí;;;\n"
+            + f"{b};Coop. Lechera {place};Purén;1050;;;;;;sí;;;\n"
+            + f"{c};COOPERATIVA LECHERA {place.upper()} SPA;Purén;1050;;;;;;sí;;;\n")
+    report = post_import(client, keys["advisor"], text).json
+    pairs = {tuple(sorted(f["rut"] for f in p["firms"])): p["id"] for p in report["possible_duplicates_detail"]}
+    assert set(pairs) == {(a, b), (a, c), (b, c)}
+    resp = client.post(f"/api/v1/duplicates/{pairs[(a, b)]}", json={"action": "merge", "keep": a},
+                       headers=auth(keys["advisor"]))
+    assert resp.status_code == 200, resp.json
+    records, _, _ = driver.execute_query(
+        "MATCH (d:DuplicateCandidate) WHERE d.id IN $ids RETURN d.id AS id, d.status AS status, d.ruts AS ruts",
+        ids=list(pairs.values()))
+    by_id = {r["id"]: r for r in records}
+    assert by_id[pairs[(a, b)]]["status"] == "merged"
+    assert by_id[pairs[(a, c)]]["status"] == "open"      # still to review, now about the kept firm
+    assert pairs[(b, c)] not in by_id                   # the same pair as (a, c) once b is a
+    listed = _candidate_for(client, keys["advisor"], c)
+    assert listed["id"] == pairs[(a, c)] and [f["rut"] for f in listed["firms"]] == [a, c]
