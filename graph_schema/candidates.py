@@ -6,7 +6,7 @@
    to the firms operating in them, keeps those located in the comunas within the radius, drops
    large firms (and, when the need says so, firms without every required certification), orders
    them by (sector tier, distance of their comuna, RUT) and keeps the first ``cap``. For those it
-   returns every raw attribute the features need, in the same round trip.
+   returns every raw attribute the features need, in the same round trip and a single record.
 
 Which codes and comunas to ask for is decided in Python with ``matching.catalog.Catalog``
 (``matching.candidates.search_area``), so the queries only take lists and maps as parameters.
@@ -54,48 +54,75 @@ CASE WHEN b IS NULL THEN null ELSE b {
 } END AS buyer
 """
 
-# Everything ``matching.features`` reads about one firm ``f`` located in comuna ``c``. Lists of
-# small lists instead of maps keep the Bolt payload and its decoding small.
-CANDIDATE_PROJECTION: LiteralString = """
+# Everything ``matching.features`` reads about one firm ``f`` located in comuna ``c``, from a single
+# walk over f's relationships (one pattern per relationship type would walk them six times), then
+# split by kind. Lists of small lists instead of maps keep the Bolt payload small.
+CANDIDATE_LINKS: LiteralString = """
+[(f)-[r]-(x) WHERE NOT r:LOCATED_IN | CASE type(r)
+  WHEN 'OPERATES_IN' THEN ['sector', x.code]
+  WHEN 'HOLDS' THEN ['cert', x.code, r.status, r.valid_until]
+  WHEN 'MEMBER_OF' THEN CASE WHEN startNode(r) = f THEN ['coop', x.rut] END
+  WHEN 'ADVISED' THEN ['advice', r.hours]
+  WHEN 'OF' THEN ['proposal', x.id, x.need_id, x.status, x.created_at.epochSeconds, x.decided_at.epochSeconds]
+  WHEN 'PARTY_TO' THEN ['alliance', [(x)<-[:PARTY_TO]-(b:Buyer) | b.rut][0], x.created_at.epochSeconds,
+                        x.proposal_id]
+END]
+"""
+
+CANDIDATE_MAP: LiteralString = """
 {
   rut: f.rut, name: f.name, comuna: c.cut, size_segment: f.size_segment, annual_sales_uf: f.annual_sales_uf,
-  employees: f.employees, owner_gender: f.owner_gender, products: f.products, cooperative: f:Cooperative,
-  sectors: [(f)-[:OPERATES_IN]->(s:Sector) | s.code],
-  coops: [(f)-[:MEMBER_OF]->(co:Cooperative) | co.rut],
-  certs: [(f)-[h:HOLDS]->(ce:Certification) | [ce.code, h.status, h.valid_until]],
-  advisory_hours: reduce(total = 0.0, h IN [(:Advisor)-[a:ADVISED]->(f) | coalesce(a.hours, 0.0)] | total + h),
-  alliances: [(f)-[:PARTY_TO]->(a:Alliance)<-[:PARTY_TO]-(b:Buyer)
-              | [b.rut, a.created_at.epochSeconds, a.proposal_id]],
-  proposals: [(p:Proposal)-[:OF]->(f)
-              | [p.id, p.need_id, p.status, p.created_at.epochSeconds, p.decided_at.epochSeconds]]
+  owner_gender: f.owner_gender, products: f.products, cooperative: f:Cooperative,
+  sectors: [l IN links WHERE l[0] = 'sector' | l[1]],
+  coops: [l IN links WHERE l[0] = 'coop' | l[1]],
+  certs: [l IN links WHERE l[0] = 'cert' | l[1..]],
+  advisory_hours: reduce(total = 0.0, l IN links | total + CASE WHEN l[0] = 'advice' THEN coalesce(l[1], 0.0)
+                                                                ELSE 0.0 END),
+  alliances: [l IN links WHERE l[0] = 'alliance' | l[1..]],
+  proposals: [l IN links WHERE l[0] = 'proposal' | l[1..]]
 }
 """
 
+# One candidate as a map, for any query with ``f`` and ``c`` bound (the one-element list binds
+# ``links`` for the map); graph_schema/reports.py reads its firm table with it.
+CANDIDATE_PROJECTION: LiteralString = "[links IN [" + CANDIDATE_LINKS + "] | " + CANDIDATE_MAP + "][0]"
+
+# All candidates come back in one record: decoding one list is several times cheaper for the driver
+# than decoding one record per candidate.
+CANDIDATE_LIST: LiteralString = (
+    "WITH f, c, " + CANDIDATE_LINKS + " AS links\nRETURN collect(" + CANDIDATE_MAP + ") AS candidates"
+)
+
 # $codes: ISIC classes of every tier; $tiers: code -> 0 (the need's own), 1 (same group),
 # 2 (same division); $cuts: comunas in the radius; $km: cut -> km from the need's comuna.
+# Walks from the sectors (index seek) to their firms and keeps those whose comuna is in the area
+# (node identity, no property read). Only firms carry size_segment, so the size test also drops
+# buyers, which operate in sectors too.
 CANDIDATES: LiteralString = """
+MATCH (a:Comuna) WHERE a.cut IN $cuts
+WITH collect(a) AS area
 MATCH (s:Sector) WHERE s.code IN $codes
-MATCH (s)<-[:OPERATES_IN]-(f:Firm)-[:LOCATED_IN]->(c:Comuna)
-WHERE c.cut IN $cuts AND coalesce(f.size_segment, '') <> 'grande'
+MATCH (s)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c)
+WHERE c IN area
 WITH f, c, min($tiers[s.code]) AS tier
-WHERE NOT $mandatory OR all(code IN $required WHERE EXISTS {
+WHERE f.size_segment <> 'grande' AND (NOT $mandatory OR all(code IN $required WHERE EXISTS {
         MATCH (f)-[h:HOLDS]->(:Certification {code: code})
-        WHERE h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today)) })
+        WHERE h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today)) }))
 WITH f, c, tier ORDER BY tier, $km[c.cut], f.rut LIMIT $cap
-RETURN """ + CANDIDATE_PROJECTION + " AS candidate"
+""" + CANDIDATE_LIST
 
 # The same attributes for given firms (training examples proposed outside today's pool).
 FIRMS_BY_RUT: LiteralString = """
 UNWIND $ruts AS rut
 MATCH (f:Firm {rut: rut})-[:LOCATED_IN]->(c:Comuna)
-RETURN """ + CANDIDATE_PROJECTION + " AS candidate"
+""" + CANDIDATE_LIST
 
 # The naive baseline of the benchmark: every firm of the sectors, nationwide, no cap.
 SECTOR_FIRMS: LiteralString = """
 MATCH (s:Sector) WHERE s.code IN $codes
 MATCH (s)<-[:OPERATES_IN]-(f:Firm)-[:LOCATED_IN]->(c:Comuna)
 WITH DISTINCT f, c
-RETURN """ + CANDIDATE_PROJECTION + " AS candidate"
+""" + CANDIDATE_LIST
 
 # Only when a list comes back short: how many firms of the sectors lie in the radius before the
 # certification filter, and the nearest one outside it (to suggest a wider radius).
@@ -130,7 +157,7 @@ def fetch_candidates(driver: Driver, *, codes: list[str], tiers: dict[str, int],
         CANDIDATES, codes=codes, tiers=tiers, cuts=cuts, km=km, required=required, mandatory=mandatory,
         today=today.isoformat(), cap=cap, routing_=RoutingControl.READ,
     )
-    return [r["candidate"] for r in records]
+    return records[0]["candidates"] if records else []
 
 
 def fetch_firms(driver: Driver, ruts: list[str]) -> list[dict]:
@@ -138,13 +165,13 @@ def fetch_firms(driver: Driver, ruts: list[str]) -> list[dict]:
     if not ruts:
         return []
     records, _, _ = driver.execute_query(FIRMS_BY_RUT, ruts=ruts, routing_=RoutingControl.READ)
-    return [r["candidate"] for r in records]
+    return records[0]["candidates"] if records else []
 
 
 def fetch_sector_firms(driver: Driver, codes: list[str]) -> list[dict]:
     """Every firm operating in ``codes`` with its attributes (the benchmark's naive baseline)."""
     records, _, _ = driver.execute_query(SECTOR_FIRMS, codes=codes, routing_=RoutingControl.READ)
-    return [r["candidate"] for r in records]
+    return records[0]["candidates"] if records else []
 
 
 def diagnose_pool(driver: Driver, *, origin: str, codes: list[str], cuts: list[str]) -> dict:

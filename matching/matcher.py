@@ -27,13 +27,13 @@ _FEATURIZER = CandidateFeaturizer()
 
 
 def score_candidates(ctx: NeedContext, candidates: list[dict], catalog: Catalog, tiers: dict[str, int],
-                     ranker: Ranker) -> tuple[FeatureTable, np.ndarray, np.ndarray]:
-    """``(table, scores, order)`` for the whole candidate set, best first, ties by RUT."""
+                     ranker: Ranker, limit: int | None = None) -> tuple[FeatureTable, np.ndarray, np.ndarray]:
+    """``(table, scores, order)`` for the whole candidate set; ``order`` is best first (top ``limit``), ties by RUT."""
     table = _FEATURIZER.extract(CandidateBatch(ctx, candidates, catalog, tiers))
     if not candidates:
         return table, np.zeros(0), np.zeros(0, dtype=np.int64)
     scores = ranker.scores(table.matrix)
-    return table, scores, order(scores, [c["rut"] for c in candidates])
+    return table, scores, order(scores, [c["rut"] for c in candidates], limit)
 
 
 def match_response(ctx: NeedContext, candidates: list[dict], catalog: Catalog, tiers: dict[str, int],
@@ -55,8 +55,7 @@ def match_response(ctx: NeedContext, candidates: list[dict], catalog: Catalog, t
     diagnostics : dict, optional
         ``graph_schema.candidates.diagnose_pool`` output, used to explain a short list.
     """
-    table, scores, best = score_candidates(ctx, candidates, catalog, tiers, ranker)
-    top = best[:limit]
+    table, scores, top = score_candidates(ctx, candidates, catalog, tiers, ranker, limit)
     contributions = ranker.contributions(table.matrix[top]) if len(top) else np.zeros((0, 0))
     out = []
     for rank, (index, contrib) in enumerate(zip(top.tolist(), contributions, strict=True), start=1):

@@ -164,6 +164,16 @@ def prior() -> Ranker:
     return Ranker(PRIOR_VERSION, "prior", prior_ranker(), PRIOR_PREFERENCE_BOOST)
 
 
-def order(scores: np.ndarray, ruts: list[str]) -> np.ndarray:
-    """Indices best first; ties broken by RUT so the order is deterministic."""
-    return np.lexsort((np.asarray(ruts, dtype=object), -np.round(scores, 9)))
+def order(scores: np.ndarray, ruts: list[str], limit: int | None = None) -> np.ndarray:
+    """Indices best first (the first ``limit`` when given); ties broken by RUT, so the order is deterministic.
+
+    Scores are compared rounded to 9 decimals, so float noise between equal candidates is a tie.
+    """
+    rounded = np.round(np.asarray(scores, dtype=float), 9)
+    chosen = np.arange(rounded.shape[0])
+    if limit is not None and limit < rounded.shape[0]:
+        # Everything scoring at least the limit-th best score, ties included, then an exact sort.
+        threshold = np.partition(rounded, rounded.shape[0] - limit)[rounded.shape[0] - limit]
+        chosen = np.flatnonzero(rounded >= threshold)
+    ranked = sorted(chosen.tolist(), key=lambda i: (-rounded[i], ruts[i]))
+    return np.asarray(ranked[:limit] if limit is not None else ranked, dtype=np.int64)

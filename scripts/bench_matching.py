@@ -30,6 +30,8 @@ from scripts.settings import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 LIMIT = 20
+# Workers import scikit-learn and build the app; on a loaded 2-core machine that takes a while.
+STARTUP_TIMEOUT_S = 180
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -62,15 +64,15 @@ class Gunicorn:
         )
 
     def __enter__(self) -> Gunicorn:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
             try:
                 if self._requests.get(f"{self.url}/healthz", timeout=1).ok:
                     return self
-            except self._requests.ConnectionError:
+            except self._requests.RequestException:
                 time.sleep(0.2)
         self.proc.kill()
-        raise click.ClickException("gunicorn did not start within 60 s")
+        raise click.ClickException(f"gunicorn did not start within {STARTUP_TIMEOUT_S} s")
 
     def __exit__(self, *exc) -> None:
         self.proc.terminate()
@@ -181,7 +183,8 @@ def write_results(rows: list[dict], profiles: list[dict], meta: dict, path: Path
         f"# Matching benchmark — {meta['date']}",
         "",
         f"Machine: {meta['machine']}. Neo4j heap {meta['heap']}, page cache {meta['pagecache']}; "
-        f"gunicorn {meta['workers']} workers x 4 threads; one client, sequential requests, limit={LIMIT}.",
+        f"gunicorn {meta['workers']} workers x 4 threads; one client, sequential requests, limit={LIMIT}. "
+        f"Load average (1 min) before/after each size: {meta['load']}.",
         f"Data: {meta['data']}. Command: `{meta['command']}`.",
         "",
         "| firms | needs | HTTP requests | candidates scored (median) | p50 ms | p95 ms | naive needs | naive firms "
@@ -224,6 +227,7 @@ def bench_matching(sizes: str, n_needs: int, rounds: int, naive_needs: int, work
     console = Console()
     targets = sorted(int(s) for s in sizes.split(","))
     rows, profiles = [], []
+    loads: list[float] = []
     with open_driver() as driver:
         migrate(driver, echo=lambda *_: None)
         catalog = fetch_catalog(driver)
@@ -233,6 +237,7 @@ def bench_matching(sizes: str, n_needs: int, rounds: int, naive_needs: int, work
         try:
             for size in targets:
                 load_data(driver, catalog, size, seed, console)
+                loads.append(os.getloadavg()[0])
                 need_ids = bench_data.load_needs(driver, bench_data.World(catalog, seed), n_needs)
                 with Gunicorn(workers) as server:
                     latencies, considered = time_http(server.url, key, need_ids, rounds, console)
@@ -252,6 +257,7 @@ def bench_matching(sizes: str, n_needs: int, rounds: int, naive_needs: int, work
                     "naive_p95": percentile(naive_ms, 95),
                 }
                 rows.append(row)
+                loads.append(os.getloadavg()[0])
                 biggest = max(range(len(need_ids)), key=lambda i: considered[i])
                 profiles.append({"firms": size, **profile_candidates(driver, catalog, need_ids[biggest])})
                 console.print(f"{size:,} firms: p50 {row['p50']:.1f} ms, p95 {row['p95']:.1f} ms; naive p50 "
@@ -272,7 +278,9 @@ def bench_matching(sizes: str, n_needs: int, rounds: int, naive_needs: int, work
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
                    f"{platform.python_version()}",
         "heap": os.environ.get("NEO4J_HEAP", "2g"), "pagecache": os.environ.get("NEO4J_PAGECACHE", "2g"),
-        "workers": workers or (os.cpu_count() or 1) + 1, "data": "synthetic benchmark firms (scripts/bench_data.py)",
+        "workers": workers or (os.cpu_count() or 1) + 1,
+        "load": ", ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(loads[::2], loads[1::2], strict=False)),
+        "data": "synthetic benchmark firms (scripts/bench_data.py)",
         "command": f"encadena bench matching --sizes {sizes} --needs {n_needs} --rounds {rounds} "
                    f"--naive-needs {naive_needs} --seed {seed}",
     }

@@ -154,7 +154,7 @@ def seed_advice(driver, rows: list[dict]) -> None:
 
 def cleanup(driver, tag: str) -> None:
     driver.execute_query(CLEANUP, prefix=f"need_{tag}", tag=tag)
-    for kind in ("prop", "alli", "adv"):
+    for kind in ("prop", "ally", "adv"):
         driver.execute_query(CLEANUP, prefix=f"{kind}_{tag}", tag=tag)
 
 
@@ -229,7 +229,7 @@ def seed_history(driver, catalog: Catalog, rng: random.Random, *, n_needs: int =
                               "decided_at": decided.isoformat()})
             if accepted:
                 history.accepted += 1
-                alliances.append({"id": f"alli_{tag}{k:04d}{j:02d}", "buyer_rut": buyer, "rut": f["rut"],
+                alliances.append({"id": f"ally_{tag}{k:04d}{j:02d}", "buyer_rut": buyer, "rut": f["rut"],
                                   "created_at": decided.isoformat(), "origin": "proposal",
                                   "proposal_id": proposal_id})
             else:

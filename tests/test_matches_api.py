@@ -282,12 +282,13 @@ def test_cooperative_and_micro_preferences_are_explicit_and_off_by_default(clien
 
     plain = by_rut(matches(client, default, keys["advisor"]))
     assert not any(r["feature"].startswith("prefer_") for c in plain.values() for r in c["reasons"])
-    body = matches(client, preferring, keys["advisor"])
-    boosted = by_rut(body)
+    boosted = by_rut(matches(client, preferring, keys["advisor"], limit=100))
     assert "Cooperativa (preferencia del comprador)" in texts(boosted[coop])
     assert "Microempresa (preferencia del comprador)" in texts(boosted[company])
     assert boosted[coop]["rank"] < boosted[company]["rank"]
-    assert body["shares"]["micro"] == 1.0
+    top = matches(client, preferring, keys["advisor"], limit=1)
+    assert [c["rut"] for c in top["candidates"]] == [coop]
+    assert top["shares"] == {"top": 1, "micro": 1.0, "women_owned": 0.0}
 
 
 def test_earlier_alliance_with_the_buyer_is_a_reason(client, keys, driver, catalog, tag):
@@ -295,7 +296,7 @@ def test_earlier_alliance_with_the_buyer_is_a_reason(client, keys, driver, catal
     partner, stranger = make_rut(), make_rut()
     seed_firms(driver, [firm(partner, here, sectors=["1030"]), firm(stranger, here, sectors=["1030"])], tag)
     buyer = seed_buyer(driver, tag, here)
-    seed_alliances(driver, [{"id": f"alli_{tag}0001", "buyer_rut": buyer, "rut": partner,
+    seed_alliances(driver, [{"id": f"ally_{tag}0001", "buyer_rut": buyer, "rut": partner,
                              "created_at": "2025-05-01T10:00:00+00:00", "origin": "program", "proposal_id": None}])
     need = seed_need(driver, tag, buyer, here, sectors=("1030",))
 

@@ -91,7 +91,7 @@ def test_features_of_an_example_never_include_its_own_decision(driver, catalog):
              "created_at": (t0 + timedelta(days=11)).isoformat(),
              "decided_at": (t0 + timedelta(days=12)).isoformat()},
         ])
-        seed_alliances(driver, [{"id": f"alli_{tag}01", "buyer_rut": buyer, "rut": rut, "origin": "proposal",
+        seed_alliances(driver, [{"id": f"ally_{tag}01", "buyer_rut": buyer, "rut": rut, "origin": "proposal",
                                  "created_at": (t0 + timedelta(days=2)).isoformat(), "proposal_id": f"prop_{tag}01"}])
 
         def raw_of(need_id: str) -> dict:
