@@ -2,8 +2,9 @@
 
 Labels (docs/graph-model.md): a decided proposal is 1 when accepted and 0 when rejected; an
 alliance made by the program (not from a proposal) between a buyer and a firm is 1 for the
-buyer's needs in the alliance's project posted before it. Each need is read as of just before
-its first proposal (or alliance), so nothing decided on it feeds its own features.
+buyer's needs in the alliance's project posted before it, in the firm's ISIC division. Each need
+is read as of just before its first proposal (or alliance), so nothing decided on it feeds its own
+features.
 """
 
 from __future__ import annotations
@@ -29,12 +30,17 @@ RETURN n.id AS need_id, f.rut AS rut, p.status = 'accepted' AS accepted,
 ORDER BY decided, need_id, rut
 """
 
+# A program alliance is evidence for the buyer's needs in the same project, posted before it, that
+# ask for what the firm makes (a need sector in the firm's ISIC division, or its section).
 PROGRAM_ALLIANCES: LiteralString = """
 MATCH (b:Buyer)-[:PARTY_TO]->(a:Alliance)<-[:PARTY_TO]-(f:Firm)
 WHERE a.proposal_id IS NULL AND a.created_at IS NOT NULL
 MATCH (a)-[:PART_OF]->(project:Project)
 MATCH (b)-[:POSTED]->(n:Need {project_id: project.id})
-WHERE n.created_at <= a.created_at
+WHERE n.created_at <= a.created_at AND EXISTS {
+  MATCH (n)-[:IN_SECTOR]->(wanted:Sector), (f)-[:OPERATES_IN]->(made:Sector)
+  WHERE left(made.code, 2) = left(wanted.code, 2) OR wanted.code = made.section
+}
 RETURN n.id AS need_id, f.rut AS rut, true AS accepted, a.created_at.epochSeconds AS proposed,
        a.created_at.epochSeconds AS decided
 ORDER BY decided, need_id, rut

@@ -38,7 +38,8 @@ def score_candidates(ctx: NeedContext, candidates: list[dict], catalog: Catalog,
 
 def match_response(ctx: NeedContext, candidates: list[dict], catalog: Catalog, tiers: dict[str, int],
                    ranker: Ranker, limit: int, *, sees_personal_data: bool,
-                   diagnostics: dict | None = None) -> dict:
+                   diagnostics: dict | None = None,
+                   scored: tuple[FeatureTable, np.ndarray, np.ndarray] | None = None) -> dict:
     """The body of ``GET /needs/{id}/matches``.
 
     Parameters
@@ -54,8 +55,13 @@ def match_response(ctx: NeedContext, candidates: list[dict], catalog: Catalog, t
         Advisors and admins; buyers see the women-owned share only over ``SHARE_MIN_GROUP`` firms.
     diagnostics : dict, optional
         ``graph_schema.candidates.diagnose_pool`` output, used to explain a short list.
+    scored : tuple, optional
+        ``score_candidates(ctx, candidates, catalog, tiers, ranker, limit)`` when the caller has
+        it already (batch reports reuse the feature matrix); computed here otherwise.
     """
-    table, scores, top = score_candidates(ctx, candidates, catalog, tiers, ranker, limit)
+    if scored is None:
+        scored = score_candidates(ctx, candidates, catalog, tiers, ranker, limit)
+    table, scores, top = scored
     contributions = ranker.contributions(table.matrix[top]) if len(top) else np.zeros((0, 0))
     out = []
     for rank, (index, contrib) in enumerate(zip(top.tolist(), contributions, strict=True), start=1):

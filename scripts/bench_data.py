@@ -178,6 +178,34 @@ MERGE (f)-[:MEMBER_OF]->(co)
 """
 
 
+REMOVE_FIRMS: LiteralString = """
+MATCH (f:Firm) WHERE f.source = $source
+WITH f LIMIT $batch
+DETACH DELETE f
+RETURN count(*) AS n
+"""
+
+REMOVE_OTHERS: LiteralString = """
+CALL () { MATCH (n:Need) WHERE n.id IN $need_ids DETACH DELETE n }
+CALL () { MATCH (b:Buyer) WHERE b.rut IN $buyer_ruts DETACH DELETE b }
+CALL () { MATCH (a:Advisor) WHERE a.id STARTS WITH 'adv_bench_' DETACH DELETE a }
+"""
+
+
+def remove(driver: Driver, seed: int, needs_count: int = 200) -> int:
+    """Delete the synthetic firms (in batches), and the needs, buyers and advisors this module wrote."""
+    removed = 0
+    while True:
+        records, _, _ = driver.execute_query(REMOVE_FIRMS, source=SOURCE, batch=5000)
+        removed += records[0]["n"]
+        if records[0]["n"] < 5000:
+            break
+    need_ids = ["need_" + hashlib.sha256(f"bench-{seed}-{i}".encode()).hexdigest()[:12] for i in range(needs_count)]
+    buyer_ruts = [rut_of(BUYER_FIRST_RUT + i) for i in range(12)]
+    driver.execute_query(REMOVE_OTHERS, need_ids=need_ids, buyer_ruts=buyer_ruts)
+    return removed
+
+
 def count_firms(driver: Driver) -> int:
     records, _, _ = driver.execute_query(COUNT_FIRMS, source=SOURCE)
     return records[0]["n"]

@@ -19,6 +19,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import LiteralString
 
 import click
 import numpy as np
@@ -84,6 +85,32 @@ def _progress(console: Console) -> Progress:
                     TimeRemainingColumn(), console=console, transient=True)
 
 
+DEMO_NEEDS: LiteralString = "MATCH (n:Need {status: 'open'}) WHERE n.demo = true RETURN n.id AS id ORDER BY id"
+
+
+def load_demo(driver, size: int, seed: int, console: Console) -> None:
+    """``encadena demo-data --firms SIZE --reset`` unless that very data set is already loaded."""
+    from scripts.demo.generator import firm_ruts
+    from scripts.demo.writer import demo_counts, demo_firm_exists
+
+    if demo_counts(driver)["firms"] == size and demo_firm_exists(driver, firm_ruts(size, seed)[0]):
+        console.print(f"demo data with {size:,} firms already loaded")
+        return
+    console.print(f"loading the demo data set with {size:,} firms (encadena demo-data --reset)")
+    subprocess.run([str(Path(sys.executable).with_name("encadena")), "demo-data", "--firms", str(size),
+                    "--seed", str(seed), "--reset"], cwd=REPO_ROOT, check=True)
+
+
+def demo_needs(driver, count: int) -> list[str]:
+    """``count`` open demo needs spread evenly over them in id order (the same ones every run)."""
+    records, _, _ = driver.execute_query(DEMO_NEEDS)
+    ids = [r["id"] for r in records]
+    if not ids:
+        raise click.ClickException("The demo data set has no open needs.")
+    step = max(1, len(ids) // count)
+    return ids[::step][:count]
+
+
 def load_data(driver, catalog, size: int, seed: int, console: Console) -> None:
     """Bring the benchmark firms up to ``size`` (only the missing ones are written)."""
     from scripts import bench_data
@@ -124,18 +151,17 @@ def time_http(url: str, key: str, need_ids: list[str], rounds: int, console: Con
     return latencies, considered
 
 
-def naive_match(driver, catalog, need_id: str) -> tuple[float, int]:
+def naive_match(driver, catalog, ranker, need_id: str) -> tuple[float, int]:
     """The baseline: every firm of the need's sectors, scored one at a time. Returns (ms, firms scored)."""
     from graph_schema.candidates import fetch_need_context, fetch_sector_firms
     from matching.candidates import search_area
     from matching.features import CandidateBatch, CandidateFeaturizer, need_context
-    from matching.ranker import prior
 
     start = time.perf_counter()
     ctx = need_context(fetch_need_context(driver, need_id))
     area = search_area(catalog, ctx.comuna, ctx.radius_km, ctx.sectors)
     firms = fetch_sector_firms(driver, area.codes)
-    featurizer, ranker = CandidateFeaturizer(), prior()
+    featurizer = CandidateFeaturizer()
     inside = set(area.cuts)
     scored = []
     for candidate in firms:
@@ -187,14 +213,14 @@ def write_results(rows: list[dict], profiles: list[dict], meta: dict, path: Path
         f"Load average (1 min) before/after each size: {meta['load']}.",
         f"Data: {meta['data']}. Command: `{meta['command']}`.",
         "",
-        "| firms | needs | HTTP requests | candidates scored (median) | p50 ms | p95 ms | naive needs | naive firms "
-        "scored (median) | naive p50 ms | naive p95 ms | speed-up p50 | speed-up p95 |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| firms | model | needs | HTTP requests | candidates scored (median) | p50 ms | p95 ms | naive needs "
+        "| naive firms scored (median) | naive p50 ms | naive p95 ms | speed-up p50 | speed-up p95 |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['firms']:,} | {r['needs']} | {r['requests']} | {r['considered']:.0f} | {r['p50']:.1f} | "
-            f"{r['p95']:.1f} | {r['naive_needs']} | {r['naive_firms']:.0f} | {r['naive_p50']:.0f} | "
+            f"| {r['firms']:,} | {r['model']} | {r['needs']} | {r['requests']} | {r['considered']:.0f} | "
+            f"{r['p50']:.1f} | {r['p95']:.1f} | {r['naive_needs']} | {r['naive_firms']:.0f} | {r['naive_p50']:.0f} | "
             f"{r['naive_p95']:.0f} | {r['naive_p50'] / r['p50']:.0f}x | {r['naive_p95'] / r['p95']:.0f}x |"
         )
     for prof in profiles:
@@ -213,16 +239,21 @@ def write_results(rows: list[dict], profiles: list[dict], meta: dict, path: Path
 @click.option("--rounds", default=5, show_default=True, help="Times each need is requested (after warm-up).")
 @click.option("--naive-needs", default=10, show_default=True, help="Needs ranked by the naive baseline per size.")
 @click.option("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn_conf, cores + 1).")
-@click.option("--seed", default=7, show_default=True)
+@click.option("--data", type=click.Choice(["demo", "synthetic"]), default="demo", show_default=True,
+              help="demo: `encadena demo-data --firms N --reset` and its open needs; synthetic: scripts/bench_data.py.")
+@click.option("--seed", default=1, show_default=True, help="Seed of the data set.")
+@click.option("--remove-synthetic", is_flag=True, help="Delete the synthetic benchmark data first.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Results file (default bench/results/).")
-def bench_matching(sizes: str, n_needs: int, rounds: int, naive_needs: int, workers: int | None, seed: int,
-                   out: Path | None) -> None:
+def bench_matching(sizes: str, n_needs: int, rounds: int, naive_needs: int, workers: int | None, data: str,
+                   seed: int, remove_synthetic: bool, out: Path | None) -> None:
     """Match latency p50/p95 through HTTP at each size, beside a naive one-by-one baseline."""
     from graph_schema.keys import create_key, revoke_key
     from graph_schema.migrate import migrate
+    from graph_schema.models import promoted_version
     from graph_schema.reference import fetch_catalog
     from scripts import bench_data
     from scripts.cli import open_driver
+    from service.ranking import load_ranker
 
     console = Console()
     targets = sorted(int(s) for s in sizes.split(","))
@@ -233,24 +264,31 @@ def bench_matching(sizes: str, n_needs: int, rounds: int, naive_needs: int, work
         catalog = fetch_catalog(driver)
         if not catalog.comunas:
             raise click.ClickException("Reference data is missing: run `encadena load-reference` first.")
+        if remove_synthetic:
+            console.print(f"removed {bench_data.remove(driver, seed):,} synthetic benchmark firms")
         key_id, key = create_key(driver, "advisor", label="bench matching")
         try:
             for size in targets:
-                load_data(driver, catalog, size, seed, console)
+                if data == "demo":
+                    load_demo(driver, size, seed, console)
+                    need_ids = demo_needs(driver, n_needs)
+                else:
+                    load_data(driver, catalog, size, seed, console)
+                    need_ids = bench_data.load_needs(driver, bench_data.World(catalog, seed), n_needs)
                 loads.append(os.getloadavg()[0])
-                need_ids = bench_data.load_needs(driver, bench_data.World(catalog, seed), n_needs)
                 with Gunicorn(workers) as server:
                     latencies, considered = time_http(server.url, key, need_ids, rounds, console)
                 naive_ms, naive_firms = [], []
+                ranker = load_ranker(driver, promoted_version(driver))  # what the service serves
                 with _progress(console) as bar:
                     task = bar.add_task("naive baseline (one firm at a time)", total=naive_needs)
                     for need_id in need_ids[:naive_needs]:
-                        ms, firms = naive_match(driver, catalog, need_id)
+                        ms, firms = naive_match(driver, catalog, ranker, need_id)
                         naive_ms.append(ms)
                         naive_firms.append(firms)
                         bar.advance(task)
                 row = {
-                    "firms": size, "needs": len(need_ids), "requests": len(latencies),
+                    "model": ranker.version, "firms": size, "needs": len(need_ids), "requests": len(latencies),
                     "considered": statistics.median(considered), "p50": percentile(latencies, 50),
                     "p95": percentile(latencies, 95), "naive_needs": len(naive_ms),
                     "naive_firms": statistics.median(naive_firms), "naive_p50": percentile(naive_ms, 50),
@@ -280,9 +318,10 @@ def bench_matching(sizes: str, n_needs: int, rounds: int, naive_needs: int, work
         "heap": os.environ.get("NEO4J_HEAP", "2g"), "pagecache": os.environ.get("NEO4J_PAGECACHE", "2g"),
         "workers": workers or (os.cpu_count() or 1) + 1,
         "load": ", ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(loads[::2], loads[1::2], strict=False)),
-        "data": "synthetic benchmark firms (scripts/bench_data.py)",
+        "data": f"demo data set (`encadena demo-data --firms N --seed {seed}`), {n_needs} of its open needs"
+        if data == "demo" else f"synthetic benchmark firms and needs (scripts/bench_data.py, seed {seed})",
         "command": f"encadena bench matching --sizes {sizes} --needs {n_needs} --rounds {rounds} "
-                   f"--naive-needs {naive_needs} --seed {seed}",
+                   f"--naive-needs {naive_needs} --data {data} --seed {seed}",
     }
     path = out or RESULTS_DIR / f"matching-{datetime.now(UTC):%Y-%m-%d}.md"
     write_results(rows, profiles, meta, path)
