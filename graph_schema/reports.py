@@ -5,27 +5,25 @@ the need context, the capped candidate set, the short-list diagnostics), fetched
 with a fixed ``as_of`` so that a report is reproducible. Need contexts are read for a whole batch
 of needs in one query (the single-need ``NEED_CONTEXT`` under an ``UNWIND``).
 
-For needs whose certifications are mandatory, ``EXCLUDED_IN_PROGRESS`` also reads the firms of
-the search area left out only because a required certification is still in progress: the
-certification-gap scenarios need them (``matching.reports.certification_scenarios``).
+Candidates are not read with one query per need: ``FIRM_TABLE`` reads, once per report, every
+firm the scope's search areas cover with the candidate query's projection, and
+``matching.reports.FirmTable`` applies the candidate rule to it for each need (a test checks it
+against ``graph_schema.candidates.CANDIDATES``).
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import LiteralString
 
 from neo4j import Driver, RoutingControl
 
-from graph_schema.candidates import (
-    CANDIDATE_PROJECTION,
-    NEED_CONTEXT,
-    diagnose_pool,
-    fetch_candidates,
-)
+from graph_schema.candidates import CANDIDATE_LIST, NEED_CONTEXT, diagnose_pool
 from matching.candidates import CANDIDATE_CAP, SearchArea, search_area
 from matching.catalog import Catalog
 from matching.features import NeedContext, need_context
+from matching.reports import FirmTable
 
 # Open needs in scope, in id order, with what the report prints about each. Every filter is
 # optional; the center and the project type are those of the need's project.
@@ -59,21 +57,17 @@ NEED_CONTEXTS: LiteralString = "UNWIND $need_ids AS need_id\n" + NEED_CONTEXT.re
 if NEED_CONTEXT.count("$need_id") != 1 or _SINGLE_NEED not in NEED_CONTEXT:  # pragma: no cover - guards a refactor
     raise RuntimeError("graph_schema.candidates.NEED_CONTEXT changed shape; update NEED_CONTEXTS")
 
-# Same walk as ``graph_schema.candidates.CANDIDATES``, keeping instead the firms that every
-# required certification either has valid or has in progress, with at least one in progress.
-EXCLUDED_IN_PROGRESS: LiteralString = """
-MATCH (s:Sector) WHERE s.code IN $codes
-MATCH (s)<-[:OPERATES_IN]-(f:Firm)-[:LOCATED_IN]->(c:Comuna)
-WHERE c.cut IN $cuts AND coalesce(f.size_segment, '') <> 'grande'
-WITH f, c, min($tiers[s.code]) AS tier
-WHERE any(code IN $required WHERE EXISTS {
-        MATCH (f)-[h:HOLDS]->(:Certification {code: code}) WHERE h.status = 'in_progress' })
-  AND all(code IN $required WHERE EXISTS {
-        MATCH (f)-[h:HOLDS]->(:Certification {code: code})
-        WHERE h.status = 'in_progress'
-           OR (h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today))) })
-WITH f, c, tier ORDER BY tier, $km[c.cut], f.rut LIMIT $cap
-RETURN """ + CANDIDATE_PROJECTION + " AS candidate"
+# Every non-large firm located in one of $cuts and operating in one of $codes, with the candidate
+# query's projection: the table a report selects each need's candidates from
+# (``matching.reports.FirmTable``), instead of one candidate query per need.
+FIRM_TABLE: LiteralString = """
+MATCH (c:Comuna) WHERE c.cut IN $cuts
+MATCH (c)<-[:LOCATED_IN]-(f:Firm)
+WHERE f.size_segment <> 'grande'
+  AND EXISTS { MATCH (f)-[:OPERATES_IN]->(s:Sector) WHERE s.code IN $codes }
+""" + CANDIDATE_LIST
+# Comunas per FIRM_TABLE query: the table is read in slices on parallel sessions.
+TABLE_SLICE_COMUNAS = 40
 
 
 @dataclass
@@ -113,21 +107,42 @@ def fetch_need_contexts(driver: Driver, need_ids: list[str]) -> dict[str, dict]:
     return {r["need"]["id"]: {"need": r["need"], "buyer": r["buyer"]} for r in records}
 
 
-def fetch_excluded_in_progress(driver: Driver, ctx: NeedContext, area: SearchArea) -> list[dict]:
-    """Firms a mandatory need leaves out only for a required certification in progress."""
-    if not (ctx.mandatory and ctx.required and area.codes and area.cuts):
-        return []
-    records, _, _ = driver.execute_query(
-        EXCLUDED_IN_PROGRESS, codes=area.codes, tiers=area.tiers, cuts=area.cuts, km=area.km,
-        required=list(ctx.required), today=ctx.as_of_date.isoformat(), cap=CANDIDATE_CAP,
-        routing_=RoutingControl.READ,
-    )
-    return [r["candidate"] for r in records]
+def scope_area(catalog: Catalog, needs: list[dict]) -> tuple[list[str], list[str]]:
+    """``(codes, cuts)``: every ISIC class and comuna the search areas of ``needs`` (scope rows) cover."""
+    codes: set[str] = set()
+    cuts: set[str] = set()
+    for need in needs:
+        if need.get("comuna_cut") not in catalog.comunas:
+            continue
+        area = search_area(catalog, need["comuna_cut"], float(need.get("radius_km") or 0.0),
+                           tuple(need.get("sectors") or ()))
+        codes.update(area.codes)
+        cuts.update(area.cuts)
+    return sorted(codes), sorted(cuts)
 
 
-def fetch_match_inputs(driver: Driver, catalog: Catalog, need_ids: list[str], as_of: float,
+def fetch_firm_table(driver: Driver, codes: list[str], cuts: list[str], threads: int = 2) -> FirmTable:
+    """The firms the needs of a report may draw on (``FIRM_TABLE``), read in slices on ``threads`` sessions."""
+    if not codes or not cuts:
+        return FirmTable([])
+    slices = [cuts[i:i + TABLE_SLICE_COMUNAS] for i in range(0, len(cuts), TABLE_SLICE_COMUNAS)]
+
+    def read(part: list[str]) -> list[dict]:
+        records, _, _ = driver.execute_query(FIRM_TABLE, cuts=part, codes=codes, routing_=RoutingControl.READ)
+        return [firm for r in records for firm in r["candidates"]]
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        rows = [firm for part in pool.map(read, slices) for firm in part]
+    return FirmTable(rows)
+
+
+def fetch_match_inputs(driver: Driver, catalog: Catalog, table: FirmTable, need_ids: list[str], as_of: float,
                        limit: int) -> dict[str, MatchInputs]:
-    """The match endpoint's inputs for each need, read as of ``as_of`` (epoch seconds)."""
+    """The match endpoint's inputs for each need, read as of ``as_of`` (epoch seconds).
+
+    Candidates come from ``table`` (``FirmTable.select``: the candidate query's rule); the need
+    contexts from one query for all ``need_ids``; short lists get the endpoint's diagnostics.
+    """
     contexts = fetch_need_contexts(driver, need_ids)
     out: dict[str, MatchInputs] = {}
     for need_id in need_ids:
@@ -137,13 +152,9 @@ def fetch_match_inputs(driver: Driver, catalog: Catalog, need_ids: list[str], as
             continue
         ctx = need_context(found, as_of=as_of)
         area = search_area(catalog, ctx.comuna, ctx.radius_km, ctx.sectors)
-        candidates = fetch_candidates(
-            driver, codes=area.codes, tiers=area.tiers, cuts=area.cuts, km=area.km, required=list(ctx.required),
-            mandatory=ctx.mandatory, today=ctx.as_of_date, cap=CANDIDATE_CAP,
-        )
+        candidates, extras = table.select(ctx, area, CANDIDATE_CAP)
         diagnostics = None
         if len(candidates) < limit:
             diagnostics = diagnose_pool(driver, origin=ctx.comuna, codes=area.codes, cuts=area.cuts)
-        extras = fetch_excluded_in_progress(driver, ctx, area)
         out[need_id] = MatchInputs(ctx, area, candidates, extras, diagnostics)
     return out

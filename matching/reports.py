@@ -23,11 +23,21 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from matching.candidates import SearchArea
 from matching.catalog import Catalog
 from matching.errors import FieldError, InvalidInput
-from matching.features import ALL_FEATURES, CandidateBatch, CandidateFeaturizer, NeedContext, native_date
+from matching.features import (
+    ALL_FEATURES,
+    IN_PROGRESS_CREDIT,
+    OTHER_CERTS_SATURATION,
+    FeatureTable,
+    NeedContext,
+    cert_states,
+    native_date,
+    other_valid_certs,
+)
 from matching.matcher import match_response, score_candidates
-from matching.ranker import Ranker, order
+from matching.ranker import Ranker
 from matching.records import Rut
 from matching.text import fold
 
@@ -47,8 +57,7 @@ PROJECT_KIND_LABELS: dict[str, str] = {
     "cadena_corta": "Cadena corta",
 }
 
-_TEXT_COLUMN = ALL_FEATURES.index("text_similarity")
-_FEATURIZER = CandidateFeaturizer()
+_CERT_COLUMNS = [ALL_FEATURES.index(n) for n in ("cert_coverage", "cert_missing", "other_certifications")]
 
 
 class ReportParams(BaseModel):
@@ -181,13 +190,37 @@ class CertChange:
     entering: tuple[str, ...]    # firms that would enter the top-K
 
 
+def cert_columns(ctx: NeedContext, certs: list) -> tuple[float, float, float]:
+    """``(cert_coverage, cert_missing, other_certifications)`` of one firm, as ``CandidateFeaturizer`` computes them.
+
+    The only features a change of certification status touches; ``certification_scenarios``
+    recomputes just these for upgraded candidates (a test checks them against the featurizer).
+    """
+    as_of_date = ctx.as_of_date
+    if ctx.required:
+        credits = [s.credit for s in cert_states(ctx.required, certs, as_of_date, ctx.deadline, IN_PROGRESS_CREDIT)]
+        coverage, missing = float(np.mean(credits)), float(np.mean([c == 0 for c in credits]))
+    else:
+        coverage = missing = 0.0
+    others = other_valid_certs(ctx.required, certs, as_of_date)
+    return coverage, missing, min(others, OTHER_CERTS_SATURATION) / OTHER_CERTS_SATURATION
+
+
 def _top_set(scores: np.ndarray, ruts: list[str], k: int) -> list[str]:
-    return [ruts[i] for i in order(scores, ruts)[:k].tolist()] if len(ruts) else []
+    """``[ruts[i] for i in order(scores, ruts)[:k]]`` without sorting the whole pool."""
+    if not ruts:
+        return []
+    rounded = np.round(np.asarray(scores, dtype=float), 9)  # ``matching.ranker.order``'s tie rule
+    chosen = np.arange(len(ruts))
+    if k < len(ruts):
+        chosen = np.flatnonzero(rounded >= np.partition(rounded, len(ruts) - k)[len(ruts) - k])
+    best = sorted(chosen.tolist(), key=lambda i: (-rounded[i], ruts[i]))[:k]
+    return [ruts[i] for i in best]
 
 
 def certification_scenarios(ctx: NeedContext, candidates: list[dict], extras: list[dict], catalog: Catalog,
                             tiers: dict[str, int], km: dict[str, float], ranker: Ranker, top: int, cap: int,
-                            ) -> list[CertChange]:
+                            base: tuple[FeatureTable, np.ndarray] | None = None) -> list[CertChange]:
     """For each certification held in progress by a candidate, the need's top-K with it valid.
 
     Parameters
@@ -200,6 +233,8 @@ def certification_scenarios(ctx: NeedContext, candidates: list[dict], extras: li
         that certification may let them in; the pool is then rebuilt in the query's order and cap.
     km : dict
         Comuna CUT -> distance from the need's comuna (the search area's ``km``).
+    base : tuple, optional
+        ``(table, scores)`` of ``candidates`` from ``matching.matcher.score_candidates``, when known.
 
     Returns
     -------
@@ -209,21 +244,27 @@ def certification_scenarios(ctx: NeedContext, candidates: list[dict], extras: li
 
     Notes
     -----
-    When the pool is unchanged only the upgraded candidates' rows are re-extracted: every feature
-    but ``text_similarity`` depends on the candidate alone, and text similarity depends on the
-    products of the pool, which an upgrade does not change. ``tests/test_report_computation.py``
-    checks this shortcut against a full recomputation.
+    When the pool is unchanged only the certification columns of the upgraded candidates are
+    recomputed (``cert_columns``): no other feature reads a firm's certifications.
+    ``tests/test_report_computation.py`` checks this shortcut against a full recomputation.
     """
-    codes = sorted({c[0] for cand in (*candidates, *extras) for c in cand.get("certs") or () if c[1] == "in_progress"})
+    pending: dict[str, list[int]] = defaultdict(list)  # code -> candidates holding it in progress
+    for i, cand in enumerate(candidates):
+        for code in {c[0] for c in cand.get("certs") or () if c[1] == "in_progress"}:
+            pending[code].append(i)
+    codes = sorted(set(pending) | {c[0] for e in extras for c in e.get("certs") or () if c[1] == "in_progress"})
     if not codes:
         return []
     ruts = [c["rut"] for c in candidates]
-    base_table, base_scores, _ = score_candidates(ctx, candidates, catalog, tiers, ranker)
+    if base is None:
+        table, scores, _ = score_candidates(ctx, candidates, catalog, tiers, ranker, top)
+        base = (table, scores)
+    base_table, base_scores = base
     base_top = set(_top_set(base_scores, ruts, top))
     as_of_date = ctx.as_of_date
     out = []
     for code in codes:
-        affected = [i for i, c in enumerate(candidates) if holds_in_progress(c, code)]
+        affected = pending.get(code, [])
         joining = []
         if ctx.mandatory and code in ctx.required:
             joining = [dict(e, certs=upgrade(e.get("certs"), code)) for e in extras if holds_in_progress(e, code)]
@@ -232,21 +273,104 @@ def certification_scenarios(ctx: NeedContext, candidates: list[dict], extras: li
         if not joining:
             if not affected:
                 continue
-            upgraded = [dict(candidates[i], certs=upgrade(candidates[i].get("certs"), code)) for i in affected]
-            sub = _FEATURIZER.extract(CandidateBatch(ctx, upgraded, catalog, tiers)).matrix
-            sub[:, _TEXT_COLUMN] = base_table.matrix[affected, _TEXT_COLUMN]
             matrix = base_table.matrix.copy()
-            matrix[affected] = sub
+            matrix[np.ix_(affected, _CERT_COLUMNS)] = [
+                cert_columns(ctx, upgrade(candidates[i].get("certs"), code)) for i in affected]
             new_top = _top_set(ranker.scores(matrix), ruts, top)
         else:
             pool = [dict(c, certs=upgrade(c.get("certs"), code)) for c in candidates] + joining
             pool.sort(key=lambda c: pool_key(c, tiers, km))
             pool = pool[:cap]
-            _, scores, _ = score_candidates(ctx, pool, catalog, tiers, ranker)
+            _, scores, _ = score_candidates(ctx, pool, catalog, tiers, ranker, top)
             new_top = _top_set(scores, [c["rut"] for c in pool], top)
         entering = tuple(r for r in new_top if r not in base_top)
         out.append(CertChange(code, holders, entering))
     return out
+
+
+# -- candidate pools from one preloaded table ---------------------------------------------------
+
+_NO_TIER = 1_000_000
+
+
+class FirmTable:
+    """Every firm a report's needs may draw on, with the candidate query's projection, indexed for selection.
+
+    ``select`` applies the candidate rule of ``graph_schema.candidates.CANDIDATES`` (documented in
+    ``matching.candidates``) in numpy: one table read replaces a query per need, which is what
+    lets a report cover 1,000 needs in a couple of minutes. ``tests/test_reports.py`` checks that
+    both give the same candidates, in the same order.
+
+    Parameters
+    ----------
+    firms : list of dict
+        ``CANDIDATE_PROJECTION`` rows of non-large firms (any order).
+    """
+
+    def __init__(self, firms: list[dict]):
+        # Row order = RUT order, the query's last sort key. Certificate dates become ``datetime.date``
+        # once here, not once per need and feature (the driver's ``Date.to_native`` is slow).
+        firms = sorted((dict(f, certs=[[c[0], c[1], native_date(c[2])] for c in f.get("certs") or ()])
+                        for f in firms), key=lambda f: f["rut"])
+        self.firms = firms
+        self.comuna_codes = sorted({f["comuna"] or "" for f in firms})
+        comuna_index = {c: i for i, c in enumerate(self.comuna_codes)}
+        self.comuna = np.fromiter((comuna_index[f["comuna"] or ""] for f in firms), dtype=np.int64, count=len(firms))
+        self.sector_codes = sorted({s for f in firms for s in f.get("sectors") or ()})
+        sector_index = {c: i for i, c in enumerate(self.sector_codes)}
+        counts = np.fromiter((len(f.get("sectors") or ()) for f in firms), dtype=np.int64, count=len(firms))
+        self.owner = np.repeat(np.arange(len(firms)), counts)
+        self.sector = np.fromiter((sector_index[s] for f in firms for s in f.get("sectors") or ()), dtype=np.int64,
+                                  count=int(counts.sum()))
+
+    def __len__(self) -> int:
+        return len(self.firms)
+
+    def select(self, ctx: NeedContext, area: SearchArea, cap: int) -> tuple[list[dict], list[dict]]:
+        """``(candidates, excluded_in_progress)`` for one need, each in the query's order, at most ``cap``.
+
+        ``excluded_in_progress`` is empty unless the need's certifications are mandatory; then it
+        holds the firms left out only because a required certification is in progress.
+        """
+        n = len(self.firms)
+        tier_of = np.full(len(self.sector_codes), _NO_TIER, dtype=np.int64)
+        for i, code in enumerate(self.sector_codes):
+            if code in area.tiers:
+                tier_of[i] = area.tiers[code]
+        tier = np.full(n, _NO_TIER, dtype=np.int64)
+        np.minimum.at(tier, self.owner, tier_of[self.sector])
+        km_of = np.array([area.km.get(c, np.inf) for c in self.comuna_codes])
+        km = km_of[self.comuna]
+        pool = np.flatnonzero((tier < _NO_TIER) & np.isfinite(km))
+        pool = pool[np.lexsort((pool, km[pool], tier[pool]))]
+        if not (ctx.mandatory and ctx.required):
+            return [self.firms[i] for i in pool[:cap].tolist()], []
+        today = ctx.as_of_date
+        kept: list[dict] = []
+        excluded: list[dict] = []
+        for i in pool.tolist():
+            firm = self.firms[i]
+            if passes_mandatory(firm, ctx.required, today):
+                if len(kept) < cap:
+                    kept.append(firm)
+            elif len(excluded) < cap and upgradable(firm, ctx.required, today):
+                excluded.append(firm)
+            if len(kept) >= cap and len(excluded) >= cap:
+                break
+        return kept, excluded
+
+
+def upgradable(firm: dict, required: tuple[str, ...], as_of_date) -> bool:
+    """Every required certification valid or in progress, at least one in progress."""
+    held = {c[0]: (c[1], native_date(c[2])) for c in firm.get("certs") or ()}
+    pending = False
+    for code in required:
+        status, until = held.get(code, (None, None))
+        if status == "in_progress":
+            pending = True
+        elif status != "valid" or (until is not None and until < as_of_date):
+            return False
+    return pending
 
 
 @dataclass
@@ -265,8 +389,9 @@ def need_result(ctx: NeedContext, candidates: list[dict], extras: list[dict], ca
                 tiers: dict[str, int], km: dict[str, float], ranker: Ranker, top: int, cap: int,
                 diagnostics: dict | None) -> NeedResult:
     """The match response of ``GET /needs/{id}/matches?limit=top`` plus the report's per-need figures."""
+    scored = score_candidates(ctx, candidates, catalog, tiers, ranker, top)  # one feature matrix for both
     response = match_response(ctx, candidates, catalog, tiers, ranker, top, sees_personal_data=True,
-                              diagnostics=diagnostics)
+                              diagnostics=diagnostics, scored=scored)
     by_rut = {c["rut"]: c for c in candidates}
     chosen = [by_rut[c["rut"]] for c in response["candidates"]]
     return NeedResult(
@@ -274,7 +399,8 @@ def need_result(ctx: NeedContext, candidates: list[dict], extras: list[dict], ca
         response=response,
         recommended=group_counts(chosen),
         considered=group_counts(candidates),
-        cert_changes=certification_scenarios(ctx, candidates, extras, catalog, tiers, km, ranker, top, cap),
+        cert_changes=certification_scenarios(ctx, candidates, extras, catalog, tiers, km, ranker, top, cap,
+                                             base=scored[:2]),
         top_firms=[{"rut": c["rut"], "size_segment": c.get("size_segment"), "cooperative": bool(c.get("cooperative"))}
                    for c in chosen],
     )

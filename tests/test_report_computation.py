@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from graph_schema.reference import read_certifications, read_sectors, read_territory
 from matching.candidates import search_area
 from matching.catalog import Catalog
 from matching.errors import InvalidInput
-from matching.features import NeedContext
+from matching.features import ALL_FEATURES, NeedContext
 from matching.matcher import score_candidates
 from matching.ranker import order, prior
 from matching.reports import (
@@ -180,3 +181,26 @@ def test_unknown_buyer_is_an_error(catalog):
     with pytest.raises(InvalidInput) as info:
         resolve_scope(ReportParams(buyer="76.086.428-5"), catalog, [], buyer_exists=False)
     assert info.value.errors[0].field == "buyer"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_top_set_matches_the_rankers_order(seed):
+    from matching.reports import _top_set
+
+    rng = np.random.default_rng(seed)
+    scores = np.round(rng.random(300), 2)  # many ties
+    ruts = [f"{1_000_000 + i}-{i % 10}" for i in rng.permutation(300)]
+    for k in (1, 5, 20, 300, 400):
+        assert _top_set(scores, ruts, k) == [ruts[i] for i in order(scores, ruts)[:k].tolist()]
+
+
+def test_cert_columns_equal_the_featurizer(catalog):
+    from matching.features import CandidateBatch, CandidateFeaturizer
+    from matching.reports import cert_columns
+
+    ctx = _need(catalog)
+    pool, area = _pool(catalog, ctx, 60, 9)
+    matrix = CandidateFeaturizer().extract(CandidateBatch(ctx, pool, catalog, area.tiers)).matrix
+    cols = [ALL_FEATURES.index(n) for n in ("cert_coverage", "cert_missing", "other_certifications")]
+    for row, firm in zip(matrix, pool, strict=True):
+        assert np.allclose(row[cols], cert_columns(ctx, firm["certs"]))

@@ -296,3 +296,34 @@ def test_api_job_completes_and_serves_files(app, client, keys, seeded, tmp_path,
     assert missing.status_code == 404
     assert client.get(f"/api/v1/reports/{job['id']}/files/..%2F..%2Fetc", headers=headers).status_code in (404, 422)
     assert client.get("/api/v1/reports/rep_000000000000", headers=headers).status_code == 404
+
+
+def test_firm_table_selects_what_the_candidate_query_returns(driver, demo, seeded):
+    """The report's in-memory candidate rule equals ``graph_schema.candidates.CANDIDATES``, order included."""
+    from graph_schema.candidates import fetch_candidates
+    from graph_schema.reports import fetch_firm_table, fetch_need_contexts, scope_area, scope_needs
+    from matching.candidates import CANDIDATE_CAP, search_area
+    from matching.features import native_date, need_context
+
+    catalog = demo
+    needs = [n for n in scope_needs(driver, region=None, center=None, project_kind=None, buyer=None)
+             if n["id"] in seeded["needs"].values() or n["id"].startswith("need_")][:40]
+    needs += [n for n in scope_needs(driver, region=None, center=None, project_kind=None, buyer=seeded["buyer"])]
+    table = fetch_firm_table(driver, *scope_area(catalog, needs))
+    contexts = fetch_need_contexts(driver, [n["id"] for n in needs])
+    compared = 0
+    for need in needs:
+        ctx = need_context(contexts[need["id"]], as_of=AS_OF)
+        if ctx.comuna not in catalog.comunas:
+            continue
+        area = search_area(catalog, ctx.comuna, ctx.radius_km, ctx.sectors)
+        expected = fetch_candidates(driver, codes=area.codes, tiers=area.tiers, cuts=area.cuts, km=area.km,
+                                    required=list(ctx.required), mandatory=ctx.mandatory, today=ctx.as_of_date,
+                                    cap=CANDIDATE_CAP)
+        got, _ = table.select(ctx, area, CANDIDATE_CAP)
+        assert [c["rut"] for c in got] == [c["rut"] for c in expected], need["id"]
+        for a, b in zip(got, expected, strict=True):
+            assert {**a, "certs": None} == {**b, "certs": None}
+            assert a["certs"] == [[c[0], c[1], native_date(c[2])] for c in b["certs"]]
+        compared += bool(expected)
+    assert compared >= 3

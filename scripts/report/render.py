@@ -22,6 +22,10 @@ from matching.segments import SEGMENT_LABELS
 from scripts.report import charts
 from scripts.report.indicators import indicator_charts, indicator_rows
 
+# Above this many needs the PDF lists each need in one line (its best candidate) and leaves the
+# top-K with reasons to report.html and the CSV: WeasyPrint lays out 1,000 needs' details (some
+# 200 pages) in minutes, and nobody prints them.
+PDF_DETAIL_MAX_NEEDS = 100
 CSV_NAME = "recommendations.csv"
 HTML_NAME = "report.html"
 PDF_NAME = "report.pdf"
@@ -101,7 +105,8 @@ def make_charts(data, catalog: Catalog) -> dict[str, bytes]:
     return out
 
 
-def render_html(data, catalog: Catalog, pngs: dict[str, bytes]) -> str:
+def render_html(data, catalog: Catalog, pngs: dict[str, bytes], condensed: bool = False) -> str:
+    """The report page; ``condensed`` (for the PDF of a large scope) gives each need one line."""
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = lambda v, d=0: "—" if v is None else number(v, d)
@@ -125,6 +130,8 @@ def render_html(data, catalog: Catalog, pngs: dict[str, bytes]) -> str:
         regions=catalog.regions,
         kinds=PROJECT_KIND_LABELS,
         main_reasons=main_reasons,
+        condensed=condensed,
+        detail_max=PDF_DETAIL_MAX_NEEDS,
     )
 
 
@@ -157,7 +164,8 @@ def write_all(data, catalog: Catalog, out_dir: Path, stage: Callable[[str], None
     html = render_html(data, catalog, pngs)
     (out_dir / HTML_NAME).write_text(html, encoding="utf-8")
     say("Imprimiendo report.pdf")
-    write_pdf(out_dir / PDF_NAME, html)
+    condensed = len(data.needs) > PDF_DETAIL_MAX_NEEDS
+    write_pdf(out_dir / PDF_NAME, render_html(data, catalog, pngs, condensed=True) if condensed else html)
     return [*paths, out_dir / HTML_NAME, out_dir / PDF_NAME]
 
 

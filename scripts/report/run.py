@@ -24,7 +24,16 @@ from graph_schema.reference import fetch_catalog
 from matching.candidates import CANDIDATE_CAP
 from matching.catalog import Catalog
 from matching.ranker import Ranker
-from matching.reports import NeedResult, ReportParams, Scope, need_result, resolve_scope, summarize, unmatchable_result
+from matching.reports import (
+    FirmTable,
+    NeedResult,
+    ReportParams,
+    Scope,
+    need_result,
+    resolve_scope,
+    summarize,
+    unmatchable_result,
+)
 from scripts.settings import Neo4jSettings
 
 # Needs per task sent to a worker: large enough to batch the need-context query, small enough
@@ -68,11 +77,12 @@ def resolve(driver: Driver, params: ReportParams, catalog: Catalog) -> Scope:
 class _Matcher:
     """Turns need ids into results with one driver; a worker process holds one."""
 
-    def __init__(self, driver: Driver, catalog: Catalog, ranker: Ranker, as_of: float, top: int):
-        self.driver, self.catalog, self.ranker, self.as_of, self.top = driver, catalog, ranker, as_of, top
+    def __init__(self, driver: Driver, catalog: Catalog, table: FirmTable, ranker: Ranker, as_of: float, top: int):
+        self.driver, self.catalog, self.table = driver, catalog, table
+        self.ranker, self.as_of, self.top = ranker, as_of, top
 
     def run(self, need_ids: list[str]) -> list[NeedResult]:
-        inputs = repo.fetch_match_inputs(self.driver, self.catalog, need_ids, self.as_of, self.top)
+        inputs = repo.fetch_match_inputs(self.driver, self.catalog, self.table, need_ids, self.as_of, self.top)
         out = []
         for need_id in need_ids:
             got = inputs[need_id]
@@ -85,12 +95,16 @@ class _Matcher:
 
 
 _worker: _Matcher | None = None
+# What forked workers inherit instead of receiving it pickled (the firm table is tens of MB).
+_inherited: tuple | None = None
 
 
-def _init_worker(settings: Neo4jSettings, catalog: Catalog, ranker: Ranker, as_of: float, top: int) -> None:
+def _init_worker(settings: Neo4jSettings, shared: tuple | None) -> None:
+    """Open this worker's own driver; ``shared`` is None when inherited through fork."""
     global _worker
+    catalog, table, ranker, as_of, top = shared if shared is not None else _inherited  # type: ignore[misc]
     driver = make_driver(settings.uri, settings.user, settings.password)
-    _worker = _Matcher(driver, catalog, ranker, as_of, top)
+    _worker = _Matcher(driver, catalog, table, ranker, as_of, top)
 
 
 def _run_chunk(need_ids: list[str]) -> list[NeedResult]:
@@ -98,8 +112,8 @@ def _run_chunk(need_ids: list[str]) -> list[NeedResult]:
     return _worker.run(need_ids)
 
 
-def match_all(driver: Driver, settings: Neo4jSettings, catalog: Catalog, ranker: Ranker, need_ids: list[str],
-              as_of: float, top: int, jobs: int, progress: Progress | None = None,
+def match_all(driver: Driver, settings: Neo4jSettings, catalog: Catalog, table: FirmTable, ranker: Ranker,
+              need_ids: list[str], as_of: float, top: int, jobs: int, progress: Progress | None = None,
               chunk_size: int = CHUNK_SIZE) -> dict[str, NeedResult]:
     """Every need's result; ``jobs`` > 1 spreads chunks over that many worker processes."""
     chunks = [need_ids[i:i + chunk_size] for i in range(0, len(need_ids), chunk_size)]
@@ -108,23 +122,32 @@ def match_all(driver: Driver, settings: Neo4jSettings, catalog: Catalog, ranker:
     if progress:
         progress(0, total)
     if jobs <= 1 or len(chunks) <= 1:
-        matcher = _Matcher(driver, catalog, ranker, as_of, top)
+        matcher = _Matcher(driver, catalog, table, ranker, as_of, top)
         for chunk in chunks:
             for result in matcher.run(chunk):
                 results[result.need_id] = result
             if progress:
                 progress(len(results), total)
         return results
-    # spawn: workers start clean (no copied sockets or locks from this process's threads).
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context, initializer=_init_worker,
-                             initargs=(settings, catalog, ranker, as_of, top)) as pool:
-        futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
-        for future in as_completed(futures):
-            for result in future.result():
-                results[result.need_id] = result
-            if progress:
-                progress(len(results), total)
+    # Fork where there is one: workers inherit the catalog, the firm table and the ranker instead of
+    # unpickling them. They never touch this process's driver (they open their own and leave with
+    # os._exit, so no finalizer closes the parent's sockets).
+    global _inherited
+    shared = (catalog, table, ranker, as_of, top)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    _inherited = shared if method == "fork" else None
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=multiprocessing.get_context(method),
+                                 initializer=_init_worker,
+                                 initargs=(settings, None if method == "fork" else shared)) as pool:
+            futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
+            for future in as_completed(futures):
+                for result in future.result():
+                    results[result.need_id] = result
+                if progress:
+                    progress(len(results), total)
+    finally:
+        _inherited = None
     return results
 
 
@@ -144,7 +167,8 @@ def compute(driver: Driver, settings: Neo4jSettings, params: ReportParams, *, jo
     ranker = serving_ranker(driver)
     needs = repo.scope_needs(driver, **scope.as_params())
     started = time.perf_counter()
-    results = match_all(driver, settings, catalog, ranker, [n["id"] for n in needs], as_of, scope.top, jobs,
+    table = repo.fetch_firm_table(driver, *repo.scope_area(catalog, needs), threads=max(2, jobs))
+    results = match_all(driver, settings, catalog, table, ranker, [n["id"] for n in needs], as_of, scope.top, jobs,
                         progress, chunk_size)
     seconds = time.perf_counter() - started
     return ReportData(
