@@ -120,9 +120,13 @@ def create_report(body: ReportParams):
     env = {**os.environ, "NEO4J_URI": current_app.config["NEO4J_URI"],
            "NEO4J_USER": current_app.config["NEO4J_USER"], "NEO4J_PASSWORD": current_app.config["NEO4J_PASSWORD"]}
     jobs = max(1, int(current_app.config.get("REPORT_JOBS") or 1))
-    with (reports_dir() / f"{job_id}.log").open("wb") as logfile:
-        proc = subprocess.Popen(_command(job_id, scope, out_dir, jobs), cwd=REPO_ROOT, env=env,
-                                stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT)
+    try:
+        with (reports_dir() / f"{job_id}.log").open("wb") as logfile:
+            proc = subprocess.Popen(_command(job_id, scope, out_dir, jobs), cwd=REPO_ROOT, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT)
+    except OSError as exc:
+        report_jobs.finish_job(driver, job_id, _now(), error=f"No se pudo iniciar el informe ({exc}).")
+        raise
     threading.Thread(target=_watch, args=(proc, job_id, driver), name=f"report-{job_id}", daemon=True).start()
     job = report_jobs.get_job(driver, job_id)
     location = url_for("reports.get_report", id=job_id)
