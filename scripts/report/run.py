@@ -102,7 +102,9 @@ _inherited: tuple | None = None
 def _init_worker(settings: Neo4jSettings, shared: tuple | None) -> None:
     """Open this worker's own driver; ``shared`` is None when inherited through fork."""
     global _worker
-    catalog, table, ranker, as_of, top = shared if shared is not None else _inherited  # type: ignore[misc]
+    shared = shared if shared is not None else _inherited
+    assert shared is not None, "a forked worker inherits the shared state"
+    catalog, table, ranker, as_of, top = shared
     driver = make_driver(settings.uri, settings.user, settings.password)
     _worker = _Matcher(driver, catalog, table, ranker, as_of, top)
 
