@@ -20,6 +20,8 @@ from typing import LiteralString
 
 from neo4j import Driver, RoutingControl
 
+from matching.candidates import Plan
+
 NEED_CONTEXT: LiteralString = """
 MATCH (n:Need {id: $need_id})
 OPTIONAL MATCH (b:Buyer {rut: n.buyer_rut})
@@ -93,23 +95,102 @@ CANDIDATE_LIST: LiteralString = (
     "WITH f, c, " + CANDIDATE_LINKS + " AS links\nRETURN collect(" + CANDIDATE_MAP + ") AS candidates"
 )
 
-# $codes: ISIC classes of every tier; $tiers: code -> 0 (the need's own), 1 (same group),
-# 2 (same division); $cuts: comunas in the radius; $km: cut -> km from the need's comuna.
-# Walks from the sectors (index seek) to their firms and keeps those whose comuna is in the area
-# (node identity, no property read). Only firms carry size_segment, so the size test also drops
-# buyers, which operate in sectors too.
-CANDIDATES: LiteralString = """
-MATCH (a:Comuna) WHERE a.cut IN $cuts
-WITH collect(a) AS area
-MATCH (s:Sector) WHERE s.code IN $codes
-MATCH (s)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c)
-WHERE c IN area
+# Candidate selection, shared by the three plans below: the best tier per firm, large firms (and,
+# for a mandatory requirement, firms without every certification valid today) out, then the
+# ``$cap`` nearest firms of the closest tiers. Only firms carry size_segment, so the size test also
+# drops buyers, which operate in sectors too.
+_SELECT: LiteralString = """
 WITH f, c, min($tiers[s.code]) AS tier
 WHERE f.size_segment <> 'grande' AND (NOT $mandatory OR all(code IN $required WHERE EXISTS {
         MATCH (f)-[h:HOLDS]->(:Certification {code: code})
         WHERE h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today)) }))
 WITH f, c, tier ORDER BY tier, $km[c.cut], f.rut LIMIT $cap
+"""
+
+# Three ways to find the firms of $codes (ISIC classes; $tiers: code -> 0 own, 1 same group,
+# 2 same division) located in $cuts (the area; $km: cut -> km from the need's comuna). Sector and
+# Comuna nodes are dense, so listing a sector's firms or a comuna's firms costs about one db hit
+# per firm; a firm's own relationships are not grouped, so finding its comuna or its sectors walks
+# all of them (~6 db hits in the demo data). ``matching.candidates.choose_plan`` picks the cheapest.
+
+# From the sectors, checking each firm's comuna (cheap when the sectors have few firms).
+_FROM_SECTORS: LiteralString = """
+MATCH (a:Comuna) WHERE a.cut IN $cuts
+WITH collect(a) AS area
+MATCH (s:Sector) WHERE s.code IN $codes
+MATCH (s)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c)
+WHERE c IN area
+"""
+CANDIDATES_FROM_SECTORS: LiteralString = _FROM_SECTORS + _SELECT + CANDIDATE_LIST
+
+# From the comunas, checking each firm's sectors (cheap when the area has few firms).
+_FROM_COMUNAS: LiteralString = """
+MATCH (w:Sector) WHERE w.code IN $codes
+WITH collect(w) AS wanted
+MATCH (c:Comuna) WHERE c.cut IN $cuts
+MATCH (c)<-[:LOCATED_IN]-(f)-[:OPERATES_IN]->(s)
+WHERE s IN wanted
+"""
+CANDIDATES_FROM_COMUNAS: LiteralString = _FROM_COMUNAS + _SELECT + CANDIDATE_LIST
+
+# Both lists, hash-joined on the firm: no firm's relationships are walked (cheap when both are big).
+_JOINED: LiteralString = """
+MATCH (s:Sector)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c:Comuna)
+USING JOIN ON f
+WHERE s.code IN $codes AND c.cut IN $cuts
+"""
+CANDIDATES_JOINED: LiteralString = _JOINED + _SELECT + CANDIDATE_LIST
+
+# Rings of comunas outward, tier by tier ($steps from matching.candidates.nearest_first_steps),
+# stopping as soon as $cap firms are found: when the need's own classes are dense in the area, the
+# nearest rings hold the whole answer. Each step is sorted by distance; DISTINCT keeps a firm at
+# its first (lowest) tier; LIMIT stops the walk.
+CANDIDATES_NEAREST_FIRST: LiteralString = """
+UNWIND $steps AS step
+CALL (step) {
+  MATCH (w:Sector) WHERE w.code IN step.codes
+  WITH collect(w) AS wanted
+  MATCH (c:Comuna) WHERE c.cut IN step.cuts
+  MATCH (c)<-[:LOCATED_IN]-(f)-[:OPERATES_IN]->(s)
+  WHERE s IN wanted AND f.size_segment <> 'grande' AND (NOT $mandatory OR all(code IN $required WHERE EXISTS {
+        MATCH (f)-[h:HOLDS]->(:Certification {code: code})
+        WHERE h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today)) }))
+  WITH DISTINCT f, c
+  RETURN f, c ORDER BY $km[c.cut], f.rut
+}
+WITH DISTINCT f, c
+LIMIT $cap
 """ + CANDIDATE_LIST
+
+CANDIDATE_QUERIES: dict[Plan, LiteralString] = {
+    Plan.NEAREST_FIRST: CANDIDATES_NEAREST_FIRST,
+    Plan.FROM_SECTORS: CANDIDATES_FROM_SECTORS,
+    Plan.FROM_COMUNAS: CANDIDATES_FROM_COMUNAS,
+    Plan.JOINED: CANDIDATES_JOINED,
+}
+CANDIDATES: LiteralString = CANDIDATES_FROM_SECTORS
+
+# How many non-large firms of $codes the area holds, whatever their certifications (a short list
+# with mandatory certifications says how many the requirement left out).
+_COUNT: LiteralString = """
+WITH DISTINCT f WHERE f.size_segment <> 'grande'
+RETURN count(f) AS n
+"""
+POOL_COUNT_QUERIES: dict[Plan, LiteralString] = {
+    Plan.FROM_SECTORS: _FROM_SECTORS + _COUNT,
+    Plan.FROM_COMUNAS: _FROM_COMUNAS + _COUNT,
+    Plan.JOINED: _JOINED + _COUNT,
+    Plan.NEAREST_FIRST: _JOINED + _COUNT,  # only an estimate chose it; any plan counts the same
+}
+
+# How many firms (and buyers) each ISIC class and each comuna has: relationship degrees of dense
+# nodes, read from their relationship groups. Used only to choose a plan, so a cached copy may lag.
+FIRM_COUNTS: LiteralString = """
+CALL () { MATCH (s:Sector {level: 'class'})
+          RETURN collect([s.code, COUNT { (s)<-[:OPERATES_IN]-() }]) AS sectors }
+CALL () { MATCH (c:Comuna) RETURN collect([c.cut, COUNT { (c)<-[:LOCATED_IN]-() }]) AS comunas }
+RETURN sectors, comunas
+"""
 
 # The same attributes for given firms (training examples proposed outside today's pool).
 FIRMS_BY_RUT: LiteralString = """
@@ -125,16 +206,19 @@ WITH DISTINCT f, c
 """ + CANDIDATE_LIST
 
 # Only when a list comes back short: how many firms of the sectors lie in the radius before the
-# certification filter, and the nearest one outside it (to suggest a wider radius).
+# certification filter, and the nearest one outside it (to suggest a wider radius). Firms are
+# counted per comuna first, so distances are computed once per comuna, not per firm.
 DIAGNOSE_POOL: LiteralString = """
 MATCH (origin:Comuna {cut: $origin})
 MATCH (s:Sector) WHERE s.code IN $codes
-MATCH (s)<-[:OPERATES_IN]-(f:Firm)-[:LOCATED_IN]->(c:Comuna)
-WHERE coalesce(f.size_segment, '') <> 'grande'
-WITH DISTINCT f, c, c.cut IN $cuts AS inside, point.distance(c.location, origin.location) AS meters
-WITH count(CASE WHEN inside THEN 1 END) AS in_radius,
-     collect(CASE WHEN NOT inside THEN [meters, c.cut] END) AS outside
-RETURN in_radius, size(outside) AS outside_count,
+MATCH (s)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c)
+WHERE f.size_segment <> 'grande'
+WITH origin, c, count(DISTINCT f) AS firms
+WITH origin, c, firms, c.cut IN $cuts AS inside
+WITH sum(CASE WHEN inside THEN firms ELSE 0 END) AS in_radius,
+     sum(CASE WHEN inside THEN 0 ELSE firms END) AS outside_count,
+     collect(CASE WHEN NOT inside THEN [point.distance(c.location, origin.location), c.cut] END) AS outside
+RETURN in_radius, outside_count,
        reduce(best = null, o IN outside | CASE WHEN best IS NULL OR o[0] < best[0] THEN o ELSE best END) AS nearest
 """
 
@@ -149,15 +233,27 @@ def fetch_need_context(driver: Driver, need_id: str) -> dict | None:
 
 def fetch_candidates(driver: Driver, *, codes: list[str], tiers: dict[str, int], cuts: list[str],
                      km: dict[str, float], required: list[str], mandatory: bool, today: date,
-                     cap: int) -> list[dict]:
-    """The capped candidate set with raw attributes, in (tier, distance, RUT) order."""
+                     cap: int, plan: Plan = Plan.FROM_SECTORS, steps: list[dict] | None = None) -> list[dict]:
+    """The capped candidate set with raw attributes, in (tier, distance, RUT) order; every plan gives the same.
+
+    ``Plan.NEAREST_FIRST`` needs ``steps`` (``matching.candidates.nearest_first_steps``).
+    """
     if not codes or not cuts:
         return []
+    if plan is Plan.NEAREST_FIRST and not steps:
+        raise ValueError("Plan.NEAREST_FIRST needs steps")
     records, _, _ = driver.execute_query(
-        CANDIDATES, codes=codes, tiers=tiers, cuts=cuts, km=km, required=required, mandatory=mandatory,
-        today=today.isoformat(), cap=cap, routing_=RoutingControl.READ,
+        CANDIDATE_QUERIES[plan], codes=codes, tiers=tiers, cuts=cuts, km=km, required=required, mandatory=mandatory,
+        today=today.isoformat(), cap=cap, steps=steps or [], routing_=RoutingControl.READ,
     )
     return records[0]["candidates"] if records else []
+
+
+def firm_counts(driver: Driver) -> tuple[dict[str, int], dict[str, int]]:
+    """``(firms per ISIC class, firms per comuna CUT)`` from relationship degrees."""
+    records, _, _ = driver.execute_query(FIRM_COUNTS, routing_=RoutingControl.READ)
+    row = records[0]
+    return dict(map(tuple, row["sectors"])), dict(map(tuple, row["comunas"]))
 
 
 def fetch_firms(driver: Driver, ruts: list[str]) -> list[dict]:
@@ -172,6 +268,15 @@ def fetch_sector_firms(driver: Driver, codes: list[str]) -> list[dict]:
     """Every firm operating in ``codes`` with its attributes (the benchmark's naive baseline)."""
     records, _, _ = driver.execute_query(SECTOR_FIRMS, codes=codes, routing_=RoutingControl.READ)
     return records[0]["candidates"] if records else []
+
+
+def pool_count(driver: Driver, *, codes: list[str], cuts: list[str], plan: Plan = Plan.JOINED) -> int:
+    """Non-large firms of ``codes`` located in ``cuts``, before any certification filter."""
+    if not codes or not cuts:
+        return 0
+    records, _, _ = driver.execute_query(POOL_COUNT_QUERIES[plan], codes=codes, cuts=cuts,
+                                         routing_=RoutingControl.READ)
+    return records[0]["n"]
 
 
 def diagnose_pool(driver: Driver, *, origin: str, codes: list[str], cuts: list[str]) -> dict:

@@ -19,6 +19,7 @@ The candidate rule (documented in docs/matching.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -34,6 +35,27 @@ CANDIDATE_CAP = 1000
 TIER_OWN = 0
 TIER_GROUP = 1
 TIER_DIVISION = 2
+
+
+class Plan(Enum):
+    """How the candidate query finds the firms of the area's sectors (graph_schema.candidates)."""
+
+    FROM_SECTORS = "from_sectors"
+    FROM_COMUNAS = "from_comunas"
+    JOINED = "joined"
+    NEAREST_FIRST = "nearest_first"
+
+
+# db hits to find one firm's comuna or sectors by walking its relationships (the demo's firms
+# have ~6: sectors, comuna, certifications, advisors, alliances, proposals), and the cost of one
+# hash-join row relative to one db hit (measured with PROFILE at 100,000 demo firms).
+WALK_HITS_PER_FIRM = 6.0
+JOIN_COST_PER_FIRM = 1.5
+# When the need's own classes are expected to have at least this many times the cap in the area,
+# the cap is reached in the nearest comunas: walk rings of comunas outward and stop there.
+NEAREST_FIRST_FACTOR = 2.0
+# Firms (of any sector) per ring of comunas in that walk.
+RING_FIRMS = 3000
 
 
 @dataclass(frozen=True)
@@ -101,3 +123,54 @@ def _centroids(catalog: Catalog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                   np.array([c.lon for c in comunas]))
         _CENTROIDS[id(catalog)] = cached
     return cached[1], cached[2], cached[3]
+
+
+def choose_plan(area: SearchArea, sector_firms: dict[str, int], comuna_firms: dict[str, int],
+                cap: int = CANDIDATE_CAP) -> Plan:
+    """The cheapest way to intersect the area's sectors and comunas, from their firm counts.
+
+    Walking from the sectors costs ``S * (1 + WALK_HITS_PER_FIRM)``, from the comunas
+    ``C * (1 + WALK_HITS_PER_FIRM)``, and the hash join ``(S + C) * JOIN_COST_PER_FIRM``, where S is
+    how many firms the sectors have nationwide and C how many firms the area's comunas have. When
+    the need's own classes should fill the cap ``NEAREST_FIRST_FACTOR`` times over (their national
+    share times C), the nearest rings of comunas suffice. Counts may be stale or missing: the plan
+    changes only the cost, never the result.
+    """
+    s = sum(sector_firms.get(code, 0) for code in area.codes)
+    c = sum(comuna_firms.get(cut, 0) for cut in area.cuts)
+    total = sum(comuna_firms.values())
+    own = sum(sector_firms.get(code, 0) for code, tier in area.tiers.items() if tier == TIER_OWN)
+    if total and own / total * c >= NEAREST_FIRST_FACTOR * cap:
+        return Plan.NEAREST_FIRST
+    costs = {
+        Plan.FROM_SECTORS: s * (1 + WALK_HITS_PER_FIRM),
+        Plan.FROM_COMUNAS: c * (1 + WALK_HITS_PER_FIRM),
+        Plan.JOINED: (s + c) * JOIN_COST_PER_FIRM,
+    }
+    return min(costs, key=lambda plan: (costs[plan], list(Plan).index(plan)))
+
+
+def nearest_first_steps(area: SearchArea, comuna_firms: dict[str, int], ring_firms: int = RING_FIRMS) -> list[dict]:
+    """The ``Plan.NEAREST_FIRST`` walk: for each tier in order, rings of comunas outward.
+
+    A ring holds whole comunas in order of distance, about ``ring_firms`` firms, and never splits
+    comunas at the same distance, so reading the steps in order yields firms in (tier, km) order.
+    """
+    cuts = sorted(area.cuts, key=lambda cut: (area.km[cut], cut))
+    rings: list[list[str]] = []
+    ring: list[str] = []
+    firms = 0
+    for i, cut in enumerate(cuts):
+        ring.append(cut)
+        firms += comuna_firms.get(cut, 0)
+        following = cuts[i + 1] if i + 1 < len(cuts) else None
+        if firms >= ring_firms and (following is None or area.km[following] > area.km[cut]):
+            rings.append(ring)
+            ring, firms = [], 0
+    if ring:
+        rings.append(ring)
+    steps = []
+    for tier in sorted(set(area.tiers.values())):
+        codes = sorted(code for code, t in area.tiers.items() if t == tier)
+        steps += [{"codes": codes, "cuts": r} for r in rings]
+    return steps

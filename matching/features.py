@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -398,17 +399,24 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
         current = [s for s in ctx.suppliers if s.since < ctx.as_of]
         if not current:
             return out
+        # How many current suppliers bring each cooperative and each comuna, so a candidate that is
+        # itself a supplier can be taken out of the counts without looping over the suppliers.
+        by_coop: Counter[str] = Counter()
+        by_comuna: Counter[str] = Counter()
+        own: dict[str, tuple[set[str], str | None]] = {}
+        for s in {s.rut: s for s in current}.values():
+            coops = set(s.coops) | ({s.rut} if s.cooperative else set())
+            by_coop.update(coops)
+            by_comuna[s.comuna or ""] += 1
+            own[s.rut] = (coops, s.comuna)
         for i, c in enumerate(cands):
-            others = [s for s in current if s.rut != c["rut"]]
-            if not others:
-                continue
+            mine_coops, mine_comuna = own.get(c["rut"], (set(), None))
             coops = set(c.get("coops") or ())
             if c.get("cooperative"):
                 coops.add(c["rut"])
-            shared = any((s.coops | ({s.rut} if s.cooperative else set())) & coops for s in others)
-            if shared:
+            if any(by_coop[k] - (k in mine_coops) > 0 for k in coops):
                 out[i] = SUPPLIER_SHARED_COOPERATIVE
-            elif any(s.comuna == c["comuna"] for s in others):
+            elif by_comuna[c["comuna"] or ""] - (mine_comuna == c["comuna"]) > 0 and c["comuna"]:
                 out[i] = SUPPLIER_SAME_COMUNA
         return out
 

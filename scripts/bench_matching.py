@@ -175,18 +175,21 @@ def naive_match(driver, catalog, ranker, need_id: str) -> tuple[float, int]:
 
 
 def profile_candidates(driver, catalog, need_id: str) -> dict:
-    """PROFILE of the candidate query for one need: total db hits, rows, and the plan's operators."""
-    from graph_schema.candidates import CANDIDATES, fetch_need_context
-    from matching.candidates import CANDIDATE_CAP, search_area
+    """PROFILE of the candidate query for one need (with the plan the service would choose)."""
+    from graph_schema.candidates import CANDIDATE_QUERIES, fetch_need_context, firm_counts
+    from matching.candidates import CANDIDATE_CAP, choose_plan, nearest_first_steps, search_area
     from matching.features import need_context
 
     ctx = need_context(fetch_need_context(driver, need_id))
     area = search_area(catalog, ctx.comuna, ctx.radius_km, ctx.sectors)
+    sector_firms, comuna_firms = firm_counts(driver)
+    plan = choose_plan(area, sector_firms, comuna_firms, CANDIDATE_CAP)
     with driver.session() as session:
-        result = session.run("PROFILE " + CANDIDATES, codes=area.codes, tiers=area.tiers, cuts=area.cuts, km=area.km,
-                             required=list(ctx.required), mandatory=ctx.mandatory,
-                             today=datetime.now(UTC).date().isoformat(), cap=CANDIDATE_CAP)
-        rows = len(list(result))
+        result = session.run("PROFILE " + CANDIDATE_QUERIES[plan], codes=area.codes, tiers=area.tiers,
+                             cuts=area.cuts, km=area.km, required=list(ctx.required), mandatory=ctx.mandatory,
+                             today=datetime.now(UTC).date().isoformat(), cap=CANDIDATE_CAP,
+                             steps=nearest_first_steps(area, comuna_firms))
+        rows = len(result.single(strict=True)["candidates"])
         summary = result.consume()
     operators = []
 
@@ -199,7 +202,7 @@ def profile_candidates(driver, catalog, need_id: str) -> dict:
 
     profile = summary.profile
     walk(profile)
-    return {"need": need_id, "codes": len(area.codes), "comunas": len(area.cuts), "rows": rows,
+    return {"need": need_id, "plan": plan.value, "codes": len(area.codes), "comunas": len(area.cuts), "rows": rows,
             "db_hits": sum(op[2] for op in operators), "operators": operators}
 
 
@@ -224,8 +227,10 @@ def write_results(rows: list[dict], profiles: list[dict], meta: dict, path: Path
             f"{r['naive_p95']:.0f} | {r['naive_p50'] / r['p50']:.0f}x | {r['naive_p95'] / r['p95']:.0f}x |"
         )
     for prof in profiles:
-        lines += ["", f"## PROFILE of the candidate query at {prof['firms']:,} firms (need {prof['need']}: "
-                      f"{prof['codes']} ISIC classes, {prof['comunas']} comunas, {prof['rows']} rows, "
+        lines += ["", f"## PROFILE of the candidate query at {prof['firms']:,} firms, slowest need "
+                      f"({prof['need']}, median {prof['median_ms']:.0f} ms: "
+                      f"{prof['codes']} ISIC classes, {prof['comunas']} comunas, plan {prof['plan']}, "
+                      f"{prof['rows']} candidates, "
                       f"{prof['db_hits']:,} db hits)", "", "```"]
         for name, rows_, hits, details in prof["operators"]:
             lines.append(f"{name:<40} rows={rows_:<8} dbHits={hits:<9} {details}")
@@ -296,8 +301,11 @@ def bench_matching(sizes: str, n_needs: int, rounds: int, naive_needs: int, work
                 }
                 rows.append(row)
                 loads.append(os.getloadavg()[0])
-                biggest = max(range(len(need_ids)), key=lambda i: considered[i])
-                profiles.append({"firms": size, **profile_candidates(driver, catalog, need_ids[biggest])})
+                # The slowest need (median over the rounds): its plan shows where the time goes.
+                per_need = [statistics.median(latencies[i::len(need_ids)]) for i in range(len(need_ids))]
+                slowest = max(range(len(need_ids)), key=lambda i: per_need[i])
+                profiles.append({"firms": size, "median_ms": per_need[slowest],
+                                 **profile_candidates(driver, catalog, need_ids[slowest])})
                 console.print(f"{size:,} firms: p50 {row['p50']:.1f} ms, p95 {row['p95']:.1f} ms; naive p50 "
                               f"{row['naive_p50']:.0f} ms, p95 {row['naive_p95']:.0f} ms")
         finally:

@@ -192,8 +192,9 @@ def test_supplier_closeness(catalog):
         candidate("2-7", here),                                             # same comuna as a supplier
         candidate("3-5", cut(catalog, "Graneros")),                         # only a later supplier there
         candidate("70000000-1", cut(catalog, "Talca"), cooperative=True),   # the supplier's cooperative
+        candidate("60000000-1", cut(catalog, "Machalí"), coops=["70000000-1"]),  # a supplier: not its own link
     ]
-    assert features(catalog, ctx, cands)["supplier_closeness"].tolist() == [1.0, 0.5, 0.0, 1.0]
+    assert features(catalog, ctx, cands)["supplier_closeness"].tolist() == [1.0, 0.5, 0.0, 1.0, 0.0]
 
 
 def test_preferences_are_zero_unless_the_need_asks(catalog):
