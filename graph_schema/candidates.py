@@ -20,7 +20,7 @@ from typing import LiteralString
 
 from neo4j import Driver, RoutingControl
 
-from matching.candidates import Plan
+from matching.candidates import CandidatePlan, Walk
 
 NEED_CONTEXT: LiteralString = """
 MATCH (n:Need {id: $need_id})
@@ -95,101 +95,112 @@ CANDIDATE_LIST: LiteralString = (
     "WITH f, c, " + CANDIDATE_LINKS + " AS links\nRETURN collect(" + CANDIDATE_MAP + ") AS candidates"
 )
 
-# Candidate selection, shared by the three plans below: the best tier per firm, large firms (and,
-# for a mandatory requirement, firms without every certification valid today) out, then the
-# ``$cap`` nearest firms of the closest tiers. Only firms carry size_segment, so the size test also
-# drops buyers, which operate in sectors too.
-_SELECT: LiteralString = """
-WITH f, c, min($tiers[s.code]) AS tier
-WHERE f.size_segment <> 'grande' AND (NOT $mandatory OR all(code IN $required WHERE EXISTS {
+# Candidate selection: large firms (and, for a mandatory requirement, firms without every
+# certification valid today) out. Only firms carry size_segment, so the size test also drops
+# buyers, which operate in sectors too.
+_KEEP: LiteralString = """f.size_segment <> 'grande' AND (NOT $mandatory OR all(code IN $required WHERE EXISTS {
         MATCH (f)-[h:HOLDS]->(:Certification {code: code})
-        WHERE h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today)) }))
-WITH f, c, tier ORDER BY tier, $km[c.cut], f.rut LIMIT $cap
-"""
+        WHERE h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today)) }))"""
 
-# Three ways to find the firms of $codes (ISIC classes; $tiers: code -> 0 own, 1 same group,
-# 2 same division) located in $cuts (the area; $km: cut -> km from the need's comuna). Sector and
-# Comuna nodes are dense, so listing a sector's firms or a comuna's firms costs about one db hit
-# per firm; a firm's own relationships are not grouped, so finding its comuna or its sectors walks
-# all of them (~6 db hits in the demo data). ``matching.candidates.choose_plan`` picks the cheapest.
-
-# From the sectors, checking each firm's comuna (cheap when the sectors have few firms).
-_FROM_SECTORS: LiteralString = """
+# The reference query: from the sectors (index seek) to their firms, kept when their comuna is in
+# the area, best tier per firm, then the $cap nearest firms of the closest tiers.
+# $codes: ISIC classes of every tier; $tiers: code -> 0 own, 1 same group, 2 same division;
+# $cuts: comunas of the area; $km: cut -> km from the need's comuna.
+CANDIDATES: LiteralString = """
 MATCH (a:Comuna) WHERE a.cut IN $cuts
 WITH collect(a) AS area
 MATCH (s:Sector) WHERE s.code IN $codes
 MATCH (s)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c)
 WHERE c IN area
-"""
-CANDIDATES_FROM_SECTORS: LiteralString = _FROM_SECTORS + _SELECT + CANDIDATE_LIST
-
-# From the comunas, checking each firm's sectors (cheap when the area has few firms).
-_FROM_COMUNAS: LiteralString = """
-MATCH (w:Sector) WHERE w.code IN $codes
-WITH collect(w) AS wanted
-MATCH (c:Comuna) WHERE c.cut IN $cuts
-MATCH (c)<-[:LOCATED_IN]-(f)-[:OPERATES_IN]->(s)
-WHERE s IN wanted
-"""
-CANDIDATES_FROM_COMUNAS: LiteralString = _FROM_COMUNAS + _SELECT + CANDIDATE_LIST
-
-# Both lists, hash-joined on the firm: no firm's relationships are walked (cheap when both are big).
-_JOINED: LiteralString = """
-MATCH (s:Sector)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c:Comuna)
-USING JOIN ON f
-WHERE s.code IN $codes AND c.cut IN $cuts
-"""
-CANDIDATES_JOINED: LiteralString = _JOINED + _SELECT + CANDIDATE_LIST
-
-# Rings of comunas outward, tier by tier ($steps from matching.candidates.nearest_first_steps),
-# stopping as soon as $cap firms are found: when the need's own classes are dense in the area, the
-# nearest rings hold the whole answer. Each step is sorted by distance; DISTINCT keeps a firm at
-# its first (lowest) tier; LIMIT stops the walk.
-CANDIDATES_NEAREST_FIRST: LiteralString = """
-UNWIND $steps AS step
-CALL (step) {
-  MATCH (w:Sector) WHERE w.code IN step.codes
-  WITH collect(w) AS wanted
-  MATCH (c:Comuna) WHERE c.cut IN step.cuts
-  MATCH (c)<-[:LOCATED_IN]-(f)-[:OPERATES_IN]->(s)
-  WHERE s IN wanted AND f.size_segment <> 'grande' AND (NOT $mandatory OR all(code IN $required WHERE EXISTS {
-        MATCH (f)-[h:HOLDS]->(:Certification {code: code})
-        WHERE h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today)) }))
-  WITH DISTINCT f, c
-  RETURN f, c ORDER BY $km[c.cut], f.rut
-}
-WITH DISTINCT f, c
-LIMIT $cap
+WITH f, c, min($tiers[s.code]) AS tier
+WHERE """ + _KEEP + """
+WITH f, c, tier ORDER BY tier, $km[c.cut], f.rut LIMIT $cap
 """ + CANDIDATE_LIST
 
-CANDIDATE_QUERIES: dict[Plan, LiteralString] = {
-    Plan.NEAREST_FIRST: CANDIDATES_NEAREST_FIRST,
-    Plan.FROM_SECTORS: CANDIDATES_FROM_SECTORS,
-    Plan.FROM_COMUNAS: CANDIDATES_FROM_COMUNAS,
-    Plan.JOINED: CANDIDATES_JOINED,
+# The planned query is the same rule, tier by tier: one UNION ALL branch per tier, each yielding
+# that tier's firms of the area in (km, RUT) order; DISTINCT keeps a firm at its first (lowest)
+# tier and LIMIT stops reading as soon as $cap firms are found, so a tier whose branch is never
+# reached costs nothing. Each branch finds its firms one of three ways
+# (``matching.candidates.Walk``); Sector and Comuna nodes are dense, so listing a sector's or a
+# comuna's firms costs about one db hit per firm, while finding a firm's own comuna or sectors
+# walks all its relationships (~6 db hits in the demo data).
+_TIER_CODES: tuple[LiteralString, ...] = ("$codes0", "$codes1", "$codes2")
+
+# From the tier's sectors, checking each firm's comuna (cheap when the tier has few firms).
+_WALK_SECTORS_HEAD: LiteralString = """
+  MATCH (a:Comuna) WHERE a.cut IN $cuts
+  WITH collect(a) AS area
+  MATCH (s:Sector) WHERE s.code IN """
+_WALK_SECTORS_TAIL: LiteralString = """
+  MATCH (s)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c)
+  WHERE c IN area AND """ + _KEEP + """
+  WITH DISTINCT f, c ORDER BY $km[c.cut], f.rut
+  RETURN f, c"""
+
+# The tier's firms and the area's firms, hash-joined (cheap when both lists are long).
+_WALK_JOIN_HEAD: LiteralString = """
+  MATCH (s:Sector)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c:Comuna)
+  USING JOIN ON f
+  WHERE c.cut IN $cuts AND s.code IN """
+_WALK_JOIN_TAIL: LiteralString = """
+  WITH DISTINCT f, c WHERE """ + _KEEP + """
+  WITH f, c ORDER BY $km[c.cut], f.rut
+  RETURN f, c"""
+
+# Rings of comunas outward ($rings), checking each firm's sectors, stopping when enough are found
+# (cheap when the tier is dense near the need).
+_WALK_RINGS_HEAD: LiteralString = """
+  UNWIND $rings AS ring
+  CALL (ring) {
+    MATCH (w:Sector) WHERE w.code IN """
+_WALK_RINGS_TAIL: LiteralString = """
+    WITH collect(w) AS wanted
+    MATCH (c:Comuna) WHERE c.cut IN ring
+    MATCH (c)<-[:LOCATED_IN]-(f)-[:OPERATES_IN]->(s)
+    WHERE s IN wanted AND """ + _KEEP + """
+    WITH DISTINCT f, c ORDER BY $km[c.cut], f.rut
+    RETURN f, c
+  }
+  RETURN f, c"""
+
+_WALKS: dict[Walk, tuple[LiteralString, LiteralString]] = {
+    Walk.SECTORS: (_WALK_SECTORS_HEAD, _WALK_SECTORS_TAIL),
+    Walk.JOIN: (_WALK_JOIN_HEAD, _WALK_JOIN_TAIL),
+    Walk.RINGS: (_WALK_RINGS_HEAD, _WALK_RINGS_TAIL),
 }
-CANDIDATES: LiteralString = CANDIDATES_FROM_SECTORS
+
+
+def planned_query(walks: tuple[Walk, ...]) -> LiteralString:
+    """The candidate query for a plan: one branch per tier searched, built from the fragments above."""
+    branches: list[LiteralString] = []
+    for index, walk in enumerate(walks):
+        head, tail = _WALKS[walk]
+        branches.append(head + _TIER_CODES[index] + tail)
+    query: LiteralString = "CALL () {"
+    for index, branch in enumerate(branches):
+        query += ("\n  UNION ALL" if index else "") + branch
+    return query + "\n}\nWITH DISTINCT f, c\nLIMIT $cap\n" + CANDIDATE_LIST
+
 
 # How many non-large firms of $codes the area holds, whatever their certifications (a short list
 # with mandatory certifications says how many the requirement left out).
-_COUNT: LiteralString = """
+POOL_COUNT: LiteralString = """
+MATCH (s:Sector)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c:Comuna)
+USING JOIN ON f
+WHERE s.code IN $codes AND c.cut IN $cuts
 WITH DISTINCT f WHERE f.size_segment <> 'grande'
 RETURN count(f) AS n
 """
-POOL_COUNT_QUERIES: dict[Plan, LiteralString] = {
-    Plan.FROM_SECTORS: _FROM_SECTORS + _COUNT,
-    Plan.FROM_COMUNAS: _FROM_COMUNAS + _COUNT,
-    Plan.JOINED: _JOINED + _COUNT,
-    Plan.NEAREST_FIRST: _JOINED + _COUNT,  # only an estimate chose it; any plan counts the same
-}
 
-# How many firms (and buyers) each ISIC class and each comuna has: relationship degrees of dense
-# nodes, read from their relationship groups. Used only to choose a plan, so a cached copy may lag.
-FIRM_COUNTS: LiteralString = """
-CALL () { MATCH (s:Sector {level: 'class'})
-          RETURN collect([s.code, COUNT { (s)<-[:OPERATES_IN]-() }]) AS sectors }
-CALL () { MATCH (c:Comuna) RETURN collect([c.cut, COUNT { (c)<-[:LOCATED_IN]-() }]) AS comunas }
-RETURN sectors, comunas
+# Firms per comuna (relationship degrees of dense nodes, from their relationship groups), and
+# non-large firms per (ISIC class, comuna): what the planner reads. A worker caches both.
+COMUNA_DEGREES: LiteralString = """
+MATCH (c:Comuna) RETURN c.cut AS cut, COUNT { (c)<-[:LOCATED_IN]-() } AS n
+"""
+CLASS_COMUNA_COUNTS: LiteralString = """
+MATCH (c:Comuna)<-[:LOCATED_IN]-(f)-[:OPERATES_IN]->(s:Sector)
+WHERE f.size_segment <> 'grande'
+RETURN s.code AS code, c.cut AS cut, count(*) AS n
 """
 
 # The same attributes for given firms (training examples proposed outside today's pool).
@@ -233,27 +244,32 @@ def fetch_need_context(driver: Driver, need_id: str) -> dict | None:
 
 def fetch_candidates(driver: Driver, *, codes: list[str], tiers: dict[str, int], cuts: list[str],
                      km: dict[str, float], required: list[str], mandatory: bool, today: date,
-                     cap: int, plan: Plan = Plan.FROM_SECTORS, steps: list[dict] | None = None) -> list[dict]:
-    """The capped candidate set with raw attributes, in (tier, distance, RUT) order; every plan gives the same.
+                     cap: int, plan: CandidatePlan | None = None) -> list[dict]:
+    """The capped candidate set with raw attributes, in (tier, distance, RUT) order.
 
-    ``Plan.NEAREST_FIRST`` needs ``steps`` (``matching.candidates.nearest_first_steps``).
+    With a ``plan`` (``matching.candidates.plan_candidates``) the planned query runs, otherwise the
+    reference query; both return the same candidates.
     """
     if not codes or not cuts:
         return []
-    if plan is Plan.NEAREST_FIRST and not steps:
-        raise ValueError("Plan.NEAREST_FIRST needs steps")
+    query = CANDIDATES if plan is None else planned_query(plan.walks)
+    tier_codes = {f"codes{i}": list(c) for i, c in enumerate(plan.tier_codes)} if plan else {}
     records, _, _ = driver.execute_query(
-        CANDIDATE_QUERIES[plan], codes=codes, tiers=tiers, cuts=cuts, km=km, required=required, mandatory=mandatory,
-        today=today.isoformat(), cap=cap, steps=steps or [], routing_=RoutingControl.READ,
+        query, codes=codes, tiers=tiers, cuts=cuts, km=km, required=required, mandatory=mandatory,
+        today=today.isoformat(), cap=cap, rings=[list(r) for r in plan.rings] if plan else [], **tier_codes,
+        routing_=RoutingControl.READ,
     )
     return records[0]["candidates"] if records else []
 
 
-def firm_counts(driver: Driver) -> tuple[dict[str, int], dict[str, int]]:
-    """``(firms per ISIC class, firms per comuna CUT)`` from relationship degrees."""
-    records, _, _ = driver.execute_query(FIRM_COUNTS, routing_=RoutingControl.READ)
-    row = records[0]
-    return dict(map(tuple, row["sectors"])), dict(map(tuple, row["comunas"]))
+def planner_counts(driver: Driver) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """``(non-large firms per class per comuna, firms per comuna)`` for ``matching.candidates.plan_candidates``."""
+    records, _, _ = driver.execute_query(CLASS_COMUNA_COUNTS, routing_=RoutingControl.READ)
+    by_class: dict[str, dict[str, int]] = {}
+    for r in records:
+        by_class.setdefault(r["code"], {})[r["cut"]] = r["n"]
+    degrees, _, _ = driver.execute_query(COMUNA_DEGREES, routing_=RoutingControl.READ)
+    return by_class, {r["cut"]: r["n"] for r in degrees}
 
 
 def fetch_firms(driver: Driver, ruts: list[str]) -> list[dict]:
@@ -270,12 +286,11 @@ def fetch_sector_firms(driver: Driver, codes: list[str]) -> list[dict]:
     return records[0]["candidates"] if records else []
 
 
-def pool_count(driver: Driver, *, codes: list[str], cuts: list[str], plan: Plan = Plan.JOINED) -> int:
+def pool_count(driver: Driver, *, codes: list[str], cuts: list[str]) -> int:
     """Non-large firms of ``codes`` located in ``cuts``, before any certification filter."""
     if not codes or not cuts:
         return 0
-    records, _, _ = driver.execute_query(POOL_COUNT_QUERIES[plan], codes=codes, cuts=cuts,
-                                         routing_=RoutingControl.READ)
+    records, _, _ = driver.execute_query(POOL_COUNT, codes=codes, cuts=cuts, routing_=RoutingControl.READ)
     return records[0]["n"]
 
 

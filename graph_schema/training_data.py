@@ -15,8 +15,8 @@ from typing import LiteralString
 
 from neo4j import Driver, RoutingControl
 
-from graph_schema.candidates import fetch_candidates, fetch_firms, fetch_need_context, firm_counts
-from matching.candidates import CANDIDATE_CAP, Plan, choose_plan, nearest_first_steps, search_area
+from graph_schema.candidates import fetch_candidates, fetch_firms, fetch_need_context, planner_counts
+from matching.candidates import CANDIDATE_CAP, plan_candidates, search_area
 from matching.catalog import Catalog
 from matching.evaluation import NeedHistory
 from matching.features import need_context
@@ -67,7 +67,7 @@ def load_histories(driver: Driver, catalog: Catalog, progress=None) -> list[Need
     for row in labeled_rows(driver):
         by_need[row["need_id"]].append(row)
     histories = []
-    counts = firm_counts(driver)
+    counts = planner_counts(driver)
     for done, (need_id, rows) in enumerate(by_need.items(), start=1):
         history = load_history(driver, catalog, need_id, rows, counts)
         if history is not None:
@@ -78,11 +78,11 @@ def load_histories(driver: Driver, catalog: Catalog, progress=None) -> list[Need
 
 
 def load_history(driver: Driver, catalog: Catalog, need_id: str, rows: list[dict],
-                 counts: tuple[dict[str, int], dict[str, int]] | None = None) -> NeedHistory | None:
+                 counts: tuple[dict[str, dict[str, int]], dict[str, int]] | None = None) -> NeedHistory | None:
     """A need's candidates as the matches endpoint would have listed them just before its first proposal.
 
-    ``counts`` (``graph_schema.candidates.firm_counts``) choose the query plan; without them the
-    plan walks from the sectors. The result is the same either way.
+    ``counts`` (``graph_schema.candidates.planner_counts``) plan the query; without them the
+    reference query runs. The result is the same either way.
     """
     found = fetch_need_context(driver, need_id)
     if found is None or not found["need"].get("comuna"):
@@ -90,11 +90,10 @@ def load_history(driver: Driver, catalog: Catalog, need_id: str, rows: list[dict
     as_of = min(r["proposed"] for r in rows) - 1.0
     ctx = need_context(found, as_of=as_of)
     area = search_area(catalog, ctx.comuna, ctx.radius_km, ctx.sectors)
-    plan = choose_plan(area, *counts, CANDIDATE_CAP) if counts else Plan.FROM_SECTORS
     candidates = fetch_candidates(
         driver, codes=area.codes, tiers=area.tiers, cuts=area.cuts, km=area.km, required=list(ctx.required),
-        mandatory=ctx.mandatory, today=datetime.fromtimestamp(as_of, UTC).date(), cap=CANDIDATE_CAP, plan=plan,
-        steps=nearest_first_steps(area, counts[1]) if counts and plan is Plan.NEAREST_FIRST else None,
+        mandatory=ctx.mandatory, today=datetime.fromtimestamp(as_of, UTC).date(), cap=CANDIDATE_CAP,
+        plan=plan_candidates(area, *counts, CANDIDATE_CAP, ctx.mandatory and bool(ctx.required)) if counts else None,
     )
     labels = {r["rut"]: int(r["accepted"]) for r in rows}
     present = {c["rut"] for c in candidates}

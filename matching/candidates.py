@@ -37,25 +37,30 @@ TIER_GROUP = 1
 TIER_DIVISION = 2
 
 
-class Plan(Enum):
-    """How the candidate query finds the firms of the area's sectors (graph_schema.candidates)."""
+class Walk(Enum):
+    """How one tier's firms in the area are found (graph_schema.candidates.planned_query)."""
 
-    FROM_SECTORS = "from_sectors"
-    FROM_COMUNAS = "from_comunas"
-    JOINED = "joined"
-    NEAREST_FIRST = "nearest_first"
+    SECTORS = "sectors"  # from the tier's sectors, checking each firm's comuna
+    JOIN = "join"        # the tier's firms and the area's firms, hash-joined
+    RINGS = "rings"      # rings of comunas outward, checking each firm's sectors, until enough
 
 
 # db hits to find one firm's comuna or sectors by walking its relationships (the demo's firms
-# have ~6: sectors, comuna, certifications, advisors, alliances, proposals), and the cost of one
-# hash-join row relative to one db hit (measured with PROFILE at 100,000 demo firms).
-WALK_HITS_PER_FIRM = 6.0
+# have ~6: sectors, comuna, certifications, advisors, alliances, proposals) plus the hop to it, and
+# the cost of one hash-join row in the same unit (measured with PROFILE at 100,000 demo firms).
+WALK_COST_PER_FIRM = 7.0
 JOIN_COST_PER_FIRM = 1.5
-# When the need's own classes are expected to have at least this many times the cap in the area,
-# the cap is reached in the nearest comunas: walk rings of comunas outward and stop there.
-NEAREST_FIRST_FACTOR = 2.0
-# Firms (of any sector) per ring of comunas in that walk.
+# Firms (of any sector) per ring of comunas.
 RING_FIRMS = 3000
+
+
+@dataclass(frozen=True)
+class CandidatePlan:
+    """The tiers to search, in order, each with its walk; the rings of comunas outward."""
+
+    walks: tuple[Walk, ...]
+    tier_codes: tuple[tuple[str, ...], ...]
+    rings: tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -125,36 +130,11 @@ def _centroids(catalog: Catalog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return cached[1], cached[2], cached[3]
 
 
-def choose_plan(area: SearchArea, sector_firms: dict[str, int], comuna_firms: dict[str, int],
-                cap: int = CANDIDATE_CAP) -> Plan:
-    """The cheapest way to intersect the area's sectors and comunas, from their firm counts.
+def rings_of(area: SearchArea, comuna_firms: dict[str, int], ring_firms: int = RING_FIRMS) -> list[list[str]]:
+    """The area's comunas in order of distance, cut into rings of about ``ring_firms`` firms.
 
-    Walking from the sectors costs ``S * (1 + WALK_HITS_PER_FIRM)``, from the comunas
-    ``C * (1 + WALK_HITS_PER_FIRM)``, and the hash join ``(S + C) * JOIN_COST_PER_FIRM``, where S is
-    how many firms the sectors have nationwide and C how many firms the area's comunas have. When
-    the need's own classes should fill the cap ``NEAREST_FIRST_FACTOR`` times over (their national
-    share times C), the nearest rings of comunas suffice. Counts may be stale or missing: the plan
-    changes only the cost, never the result.
-    """
-    s = sum(sector_firms.get(code, 0) for code in area.codes)
-    c = sum(comuna_firms.get(cut, 0) for cut in area.cuts)
-    total = sum(comuna_firms.values())
-    own = sum(sector_firms.get(code, 0) for code, tier in area.tiers.items() if tier == TIER_OWN)
-    if total and own / total * c >= NEAREST_FIRST_FACTOR * cap:
-        return Plan.NEAREST_FIRST
-    costs = {
-        Plan.FROM_SECTORS: s * (1 + WALK_HITS_PER_FIRM),
-        Plan.FROM_COMUNAS: c * (1 + WALK_HITS_PER_FIRM),
-        Plan.JOINED: (s + c) * JOIN_COST_PER_FIRM,
-    }
-    return min(costs, key=lambda plan: (costs[plan], list(Plan).index(plan)))
-
-
-def nearest_first_steps(area: SearchArea, comuna_firms: dict[str, int], ring_firms: int = RING_FIRMS) -> list[dict]:
-    """The ``Plan.NEAREST_FIRST`` walk: for each tier in order, rings of comunas outward.
-
-    A ring holds whole comunas in order of distance, about ``ring_firms`` firms, and never splits
-    comunas at the same distance, so reading the steps in order yields firms in (tier, km) order.
+    Comunas at the same distance are never split, so reading the rings in order reads firms in
+    order of distance.
     """
     cuts = sorted(area.cuts, key=lambda cut: (area.km[cut], cut))
     rings: list[list[str]] = []
@@ -169,8 +149,60 @@ def nearest_first_steps(area: SearchArea, comuna_firms: dict[str, int], ring_fir
             ring, firms = [], 0
     if ring:
         rings.append(ring)
-    steps = []
+    return rings
+
+
+def plan_candidates(area: SearchArea, class_comuna: dict[str, dict[str, int]], comuna_firms: dict[str, int],
+                    cap: int = CANDIDATE_CAP, certification_filter: bool = False) -> CandidatePlan:
+    """The cheapest way to read the cap's firms, tier by tier, from cached counts.
+
+    For each tier, in order, while fewer than ``cap`` firms are expected so far: walking from the
+    tier's sectors costs ``WALK_COST_PER_FIRM`` per firm of those sectors nationwide; the hash join
+    ``JOIN_COST_PER_FIRM`` per firm of the sectors plus per firm of the area; the rings
+    ``WALK_COST_PER_FIRM`` per firm of every comuna read until the tier's firms there (by
+    ``class_comuna``) cover what is still missing. Every tier gets a branch, but the query stops
+    reading as soon as it has ``cap`` firms, so a tier the earlier ones fill is never read: stale
+    or optimistic counts change only the cost, never the result. With a mandatory certification
+    (``certification_filter``) the counts cannot say how many firms qualify, so every tier is
+    costed as read to the end.
+    """
+    rings = rings_of(area, comuna_firms)
+    ring_firms = [sum(comuna_firms.get(cut, 0) for cut in ring) for ring in rings]
+    area_firms = sum(ring_firms)
+    missing = cap
+    walks: list[Walk] = []
+    tier_codes: list[tuple[str, ...]] = []
     for tier in sorted(set(area.tiers.values())):
-        codes = sorted(code for code, t in area.tiers.items() if t == tier)
-        steps += [{"codes": codes, "cuts": r} for r in rings]
-    return steps
+        codes = tuple(sorted(code for code, t in area.tiers.items() if t == tier))
+        nationwide = sum(sum(class_comuna.get(code, {}).values()) for code in codes)
+        near = [0 if certification_filter else sum(class_comuna.get(code, {}).get(cut, 0) for code in codes
+                                                   for cut in ring) for ring in rings]
+        found, rings_cost = 0, 0.0
+        for firms, cost in zip(near, ring_firms, strict=True):
+            if found >= max(missing, 1):
+                break
+            found += firms
+            rings_cost += WALK_COST_PER_FIRM * cost
+        costs = {
+            Walk.SECTORS: WALK_COST_PER_FIRM * nationwide,
+            Walk.JOIN: JOIN_COST_PER_FIRM * (nationwide + area_firms),
+            Walk.RINGS: rings_cost,
+        }
+        walks.append(min(costs, key=lambda walk: (costs[walk], list(Walk).index(walk))))
+        tier_codes.append(codes)
+        missing -= sum(near)
+    return CandidatePlan(tuple(walks), tuple(tier_codes), tuple(tuple(r) for r in rings))
+
+
+def nearest_with_firms(catalog: Catalog, area: SearchArea, origin: str, codes: list[str],
+                       class_comuna: dict[str, dict[str, int]]) -> tuple[str | None, float | None]:
+    """The closest comuna outside the area with a non-large firm of ``codes`` (cached counts), and its km."""
+    inside = set(area.cuts)
+    places = {cut for code in codes for cut, n in class_comuna.get(code, {}).items() if n and cut not in inside}
+    if not places or origin not in catalog.comunas:
+        return None, None
+    km = {cut: catalog.distance_km(origin, cut) for cut in places if cut in catalog.comunas}
+    if not km:
+        return None, None
+    best = min(km, key=lambda cut: (km[cut], cut))
+    return best, round(km[best], 1)

@@ -20,15 +20,7 @@ from neo4j import Driver
 from graph_schema import candidates as candidates_repo
 from graph_schema import models as models_repo
 from graph_schema.training_data import load_histories
-from matching.candidates import (
-    CANDIDATE_CAP,
-    TIER_OWN,
-    Plan,
-    SearchArea,
-    choose_plan,
-    nearest_first_steps,
-    search_area,
-)
+from matching.candidates import CANDIDATE_CAP, TIER_OWN, SearchArea, nearest_with_firms, plan_candidates, search_area
 from matching.catalog import Catalog
 from matching.errors import Conflict, NotFound
 from matching.features import FEATURES, NeedContext, need_context
@@ -42,10 +34,11 @@ from service.reference import get_catalog
 log = logging.getLogger(__name__)
 
 MODEL_RECHECK_SECONDS = 30.0
-# How long a worker keeps the firm counts per sector and comuna that choose the candidate plan.
-FIRM_COUNTS_SECONDS = 600.0
+# How long a worker keeps the firm counts per (ISIC class, comuna) that plan the candidate query
+# and locate the nearest firms outside a radius (config PLANNER_COUNTS_SECONDS may change it).
+PLANNER_COUNTS_SECONDS = 600.0
 _KEY = "encadena.ranker"
-_COUNTS_KEY = "encadena.firm_counts"
+_COUNTS_KEY = "encadena.planner_counts"
 
 
 class _Served:
@@ -93,11 +86,16 @@ def current_ranker() -> Ranker:
         return served.ranker
 
 
-def firm_counts() -> tuple[dict[str, int], dict[str, int]]:
-    """Firms per ISIC class and per comuna, cached ``FIRM_COUNTS_SECONDS`` (they only choose a query plan)."""
+def planner_counts() -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """Firms per (ISIC class, comuna) and per comuna, read at most every ``PLANNER_COUNTS_SECONDS``.
+
+    One aggregate over every firm (~1 s at 100,000 firms), so a worker reads it rarely; the counts
+    only choose how to read candidates and where to suggest widening, never which firms qualify.
+    """
+    interval = float(current_app.config.get("PLANNER_COUNTS_SECONDS", PLANNER_COUNTS_SECONDS))
     cached = current_app.extensions.get(_COUNTS_KEY)
-    if cached is None or time.monotonic() - cached[0] > FIRM_COUNTS_SECONDS:
-        cached = (time.monotonic(), *candidates_repo.firm_counts(get_driver()))
+    if cached is None or time.monotonic() - cached[0] >= interval:
+        cached = (time.monotonic(), *candidates_repo.planner_counts(get_driver()))
         current_app.extensions[_COUNTS_KEY] = cached
     return cached[1], cached[2]
 
@@ -123,34 +121,33 @@ def match_need(need_id: str, principal: Principal, limit: int) -> dict:
         raise Conflict(f"La necesidad {need_id} no tiene una comuna válida; corríjala antes de buscar proveedores.")
     ctx = need_context(found)
     area = search_area(catalog, ctx.comuna, ctx.radius_km, ctx.sectors)
-    sector_firms, comuna_firms = firm_counts()
-    plan = choose_plan(area, sector_firms, comuna_firms, CANDIDATE_CAP)
+    class_comuna, comuna_firms = planner_counts()
     candidates = candidates_repo.fetch_candidates(
         driver, codes=area.codes, tiers=area.tiers, cuts=area.cuts, km=area.km, required=list(ctx.required),
-        mandatory=ctx.mandatory, today=ctx.as_of_date, cap=CANDIDATE_CAP, plan=plan,
-        steps=nearest_first_steps(area, comuna_firms) if plan is Plan.NEAREST_FIRST else None,
+        mandatory=ctx.mandatory, today=ctx.as_of_date, cap=CANDIDATE_CAP,
+        plan=plan_candidates(area, class_comuna, comuna_firms, CANDIDATE_CAP, ctx.mandatory and bool(ctx.required)),
     )
     diagnostics = None
     if len(candidates) < limit:
-        diagnostics = diagnose(driver, ctx, area, plan)
+        diagnostics = diagnose(driver, catalog, ctx, area, class_comuna)
     return match_response(ctx, candidates, catalog, area.tiers, current_ranker(), limit,
                           sees_personal_data=principal.sees_personal_data, diagnostics=diagnostics)
 
 
-def diagnose(driver: Driver, ctx: NeedContext, area: SearchArea, plan: Plan) -> dict:
-    """What a short list's message needs: the nearest firm outside the radius and, when the
-    certifications are mandatory, how many firms the area holds before that filter.
-
-    The nearest firm is looked for among the need's own classes first (their firms are far fewer
-    than the division's), then among every tier when the own classes have none at all.
+def diagnose(driver: Driver, catalog: Catalog, ctx: NeedContext, area: SearchArea,
+             class_comuna: dict[str, dict[str, int]]) -> dict:
+    """What a short list's message needs: the nearest comuna outside the radius with a firm of the
+    need's own classes (or, if none has one, of any tier), from the cached counts; and, when the
+    certifications are mandatory, how many firms the area holds before that filter (a query).
     """
     own = sorted(code for code, tier in area.tiers.items() if tier == TIER_OWN)
-    found = candidates_repo.diagnose_pool(driver, origin=ctx.comuna, codes=own, cuts=area.cuts)
-    if found["nearest_cut"] is None and not found["in_radius"] and len(own) < len(area.codes):
-        found = candidates_repo.diagnose_pool(driver, origin=ctx.comuna, codes=area.codes, cuts=area.cuts)
+    cut, km = nearest_with_firms(catalog, area, ctx.comuna, own, class_comuna)
+    if cut is None:
+        cut, km = nearest_with_firms(catalog, area, ctx.comuna, area.codes, class_comuna)
+    in_radius = 0
     if ctx.mandatory and ctx.required:
-        found["in_radius"] = candidates_repo.pool_count(driver, codes=area.codes, cuts=area.cuts, plan=plan)
-    return found
+        in_radius = candidates_repo.pool_count(driver, codes=area.codes, cuts=area.cuts)
+    return {"in_radius": in_radius, "nearest_km": km, "nearest_cut": cut}
 
 
 def train_and_store(driver: Driver, catalog: Catalog, now: datetime | None = None, progress=None) -> TrainingReport:
