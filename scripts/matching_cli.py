@@ -68,7 +68,7 @@ def train() -> None:
     verdict = "[green]promovido[/green]: lo usan todos los procesos en menos de 30 s" if report.promoted else \
         "[yellow]no promovido[/yellow]: no supera a la regla base, que sigue en uso"
     console.print(f"Modelo {report.ranker.version} guardado ({report.training_size} ejemplos, "
-                  f"{report.decisions} decisiones): {verdict}.")
+                  f"{report.decisions} decisiones): {verdict}.", soft_wrap=True)
 
 
 @click.command()
@@ -97,7 +97,7 @@ def evaluate(holdout: float) -> None:
         metrics, f"Decisiones posteriores al {info['cutoff'][:10]}: {info['holdout_needs']} necesidades reservadas; "
                  f"el modelo se entrena con las {info['train_decisions']} decisiones anteriores",
     ))
-    console.print(f"Modelo en uso: {served}.")
+    console.print(f"Modelo en uso: {served}.", soft_wrap=True)
 
 
 def register(main: click.Group) -> None:

@@ -137,13 +137,22 @@ def match_need(need_id: str, principal: Principal, limit: int) -> dict:
 def diagnose(driver: Driver, catalog: Catalog, ctx: NeedContext, area: SearchArea,
              class_comuna: dict[str, dict[str, int]]) -> dict:
     """What a short list's message needs: the nearest comuna outside the radius with a firm of the
-    need's own classes (or, if none has one, of any tier), from the cached counts; and, when the
-    certifications are mandatory, how many firms the area holds before that filter (a query).
+    need's own classes (or, if none has one, of any tier), from the cached counts, or from the graph
+    when the counts know none; and, when the certifications are mandatory, how many firms the area
+    holds before that filter (a query).
     """
     own = sorted(code for code, tier in area.tiers.items() if tier == TIER_OWN)
     cut, km = nearest_with_firms(catalog, area, ctx.comuna, own, class_comuna)
     if cut is None:
         cut, km = nearest_with_firms(catalog, area, ctx.comuna, area.codes, class_comuna)
+    if cut is None:
+        # The cached counts know no such firm; before saying none exists, ask the graph itself
+        # (a firm may have been registered since the counts were read).
+        for codes in (own, area.codes):
+            found = candidates_repo.diagnose_pool(driver, origin=ctx.comuna, codes=codes, cuts=area.cuts)
+            cut, km = found["nearest_cut"], found["nearest_km"]
+            if cut is not None:
+                break
     in_radius = 0
     if ctx.mandatory and ctx.required:
         in_radius = candidates_repo.pool_count(driver, codes=area.codes, cuts=area.cuts)

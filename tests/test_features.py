@@ -217,3 +217,54 @@ def test_model_features_do_not_depend_on_owner_gender(catalog):
 def test_empty_candidate_set_gives_an_empty_matrix(catalog):
     batch = CandidateBatch(context(catalog), [], catalog, {})
     assert CandidateFeaturizer().transform(batch).shape == (0, len(ALL_FEATURES))
+
+
+# -- planning the candidate query (pure) ----------------------------------------------------------
+
+def _area(catalog, radius=50.0, sectors=("1050",)):
+    from matching.candidates import search_area
+
+    return search_area(catalog, cut(catalog, "Rancagua"), radius, list(sectors))
+
+
+def test_rings_never_split_comunas_at_the_same_distance(catalog):
+    from matching.candidates import rings_of
+
+    area = _area(catalog, radius=100)
+    rings = rings_of(area, dict.fromkeys(area.cuts, 1000), ring_firms=2500)
+    assert [c for r in rings for c in r] == sorted(area.cuts, key=lambda c: (area.km[c], c))
+    for before, after in zip(rings, rings[1:], strict=False):
+        assert max(area.km[c] for c in before) < min(area.km[c] for c in after)
+
+
+@pytest.mark.parametrize(
+    ("own_near", "own_total", "area_firms", "expected"),
+    [
+        (5000, 6000, 30_000, "rings"),     # dense near the need: the first ring fills the cap
+        (10, 200, 30_000, "sectors"),      # a rare class: read its few firms nationwide
+        (100, 40_000, 20_000, "join"),     # common nationwide, sparse here: join both lists
+    ],
+    ids=["dense-near", "rare-class", "common-elsewhere"],
+)
+def test_plan_picks_the_cheapest_walk_for_the_own_class(catalog, own_near, own_total, area_firms, expected):
+    from matching.candidates import plan_candidates
+
+    area = _area(catalog)
+    per_comuna = area_firms // len(area.cuts)
+    nearest = min(area.cuts, key=lambda c: area.km[c])
+    class_comuna = {"1050": {nearest: own_near, "00000": own_total - own_near}}
+    plan = plan_candidates(area, class_comuna, dict.fromkeys(area.cuts, per_comuna), cap=1000)
+    assert plan.walks[0].value == expected
+    assert plan.tier_codes[0] == ("1050",)
+    assert len(plan.walks) == len(set(area.tiers.values()))  # every tier keeps a branch
+
+
+def test_plan_does_not_trust_counts_under_a_mandatory_certification(catalog):
+    from matching.candidates import plan_candidates
+
+    area = _area(catalog)
+    nearest = min(area.cuts, key=lambda c: area.km[c])
+    counts = {"1050": {nearest: 5000, "00000": 1000}}
+    firms = dict.fromkeys(area.cuts, 30_000 // len(area.cuts))
+    assert plan_candidates(area, counts, firms, 1000).walks[0].value == "rings"
+    assert plan_candidates(area, counts, firms, 1000, certification_filter=True).walks[0].value != "rings"
