@@ -183,8 +183,12 @@ class History:
 
 
 def seed_history(driver, catalog: Catalog, rng: random.Random, *, n_needs: int = 40, n_firms: int = 120,
-                 sector: str = "1104", origin_name: str = "Talca", per_need: int = 10) -> History:
-    """A buyer whose decisions follow ``HIDDEN_UTILITY`` (+ noise), over ``n_needs`` needs in time order."""
+                 sector: str = "3230", origin_name: str = "Talca", per_need: int = 10) -> History:
+    """A buyer whose decisions follow ``HIDDEN_UTILITY`` (+ noise), over ``n_needs`` needs in time order.
+
+    Sports goods (ISIC division 32) is a division the demo data set never uses, so the candidate
+    sets are this history's own firms whatever else the graph holds.
+    """
     tag = tag_for(rng)
     origin = catalog.resolve_comuna(origin_name).cut
     nearby = [cut for cut in catalog.comunas_within(origin, 90.0)]
@@ -194,9 +198,9 @@ def seed_history(driver, catalog: Catalog, rng: random.Random, *, n_needs: int =
         rut = make_rut(rng)
         cert = rng.random() < 0.5
         firms.append(firm(
-            rut, rng.choice(nearby), name=f"Embotelladora {i} {tag}", sectors=[sector],
+            rut, rng.choice(nearby), name=f"Deportes {i} {tag}", sectors=[sector],
             annual_sales_uf=round(rng.uniform(100, 20_000), 1), owner_gender=rng.choice("FM"),
-            products=rng.choice(["jugos naturales", "bebidas y jugos", "agua purificada", "jugos y néctares"]),
+            products=rng.choice(["balones de fútbol", "redes y arcos", "artículos deportivos", "mallas deportivas"]),
             certifications=[{"code": "HACCP", "status": "valid", "valid_until": "2030-01-01"}] if cert else [],
         ))
         hours[rut] = float(rng.choice([0, 0, 0, 4, 10, 30, 60]))
@@ -212,7 +216,7 @@ def seed_history(driver, catalog: Catalog, rng: random.Random, *, n_needs: int =
     for k in range(n_needs):
         created = start + timedelta(days=7 * k)
         need_rows.append(need_row(tag, buyer, origin, sectors=(sector,), radius_km=100.0, required=("HACCP",),
-                                  title="Jugos para casino", description="Jugos y bebidas para el casino",
+                                  title="Artículos deportivos", description="Balones y redes para el club",
                                   created_at=created, index=k))
         chosen = rng.sample(firms, per_need)
         for j, f in enumerate(chosen):

@@ -111,11 +111,11 @@ def test_features_of_an_example_never_include_its_own_decision(driver, catalog):
     try:
         here = catalog.resolve_comuna("Talca").cut
         rut = make_rut()
-        seed_firms(driver, [firm(rut, here, sectors=["1104"])], tag)
+        seed_firms(driver, [firm(rut, here, sectors=["3240"])], tag)
         buyer = seed_buyer(driver, tag, here)
         t0 = datetime(2025, 3, 3, 12, tzinfo=UTC)
-        first = seed_need(driver, tag, buyer, here, sectors=("1104",), created_at=t0, index=1)
-        second = seed_need(driver, tag, buyer, here, sectors=("1104",), created_at=t0 + timedelta(days=10), index=2)
+        first = seed_need(driver, tag, buyer, here, sectors=("3240",), created_at=t0, index=1)
+        second = seed_need(driver, tag, buyer, here, sectors=("3240",), created_at=t0 + timedelta(days=10), index=2)
         seed_proposals(driver, [
             {"id": f"prop_{tag}01", "need_id": first, "rut": rut, "advisor_id": f"adv_{tag}", "status": "accepted",
              "created_at": (t0 + timedelta(days=1)).isoformat(), "decided_at": (t0 + timedelta(days=2)).isoformat()},
