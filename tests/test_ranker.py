@@ -21,7 +21,18 @@ from matching.ranker import (
 )
 
 
-@parametrize_with_checks([PriorRanker()])
+# check_array_api_input needs SCIPY_ARRAY_API set before scipy is imported and an array-API
+# library; PriorRanker declares no array-API support, so that one check is left out rather
+# than reported as skipped. Every other check of the contract runs.
+_ALL_CHECKS = parametrize_with_checks([PriorRanker()])
+_CONTRACT = pytest.mark.parametrize(
+    _ALL_CHECKS.args[0],
+    [(est, check) for est, check in _ALL_CHECKS.args[1] if check.func.__name__ != "check_array_api_input"],
+    **_ALL_CHECKS.kwargs,
+)
+
+
+@_CONTRACT
 def test_prior_ranker_follows_the_estimator_contract(estimator, check):
     check(estimator)
 
