@@ -31,7 +31,7 @@ $(UV):
 
 # The venv is rebuilt from the lock file whenever the lock or the project metadata change.
 $(BIN)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --python $(PYTHON)
+	$(UV) sync --locked --compile-bytecode --python $(PYTHON)
 	touch $@
 
 # System tools from Debian (pdftoppm for the report test); a no-op when present.

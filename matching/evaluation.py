@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from matching.features import FeatureTable, NeedContext
+if TYPE_CHECKING:
+    from matching.features import FeatureTable, NeedContext
+
 
 NDCG_K = 10
 RECALL_K = 20
@@ -66,7 +69,7 @@ class NeedHistory:
 
 
 # A scorer takes a need's feature table and returns one score per candidate (higher is better).
-Scorer = Callable[[FeatureTable], np.ndarray]
+Scorer = Callable[["FeatureTable"], np.ndarray]
 
 
 def sector_only(table: FeatureTable) -> np.ndarray:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,6 +37,7 @@ from matching.features import (
     other_valid_certs,
 )
 from matching.matcher import match_response, score_candidates
+from matching.program import REPORT_DEFAULT_TOP, REPORT_MAX_TOP, ProjectKind
 from matching.ranker import Ranker
 from matching.records import Rut
 from matching.text import fold
@@ -44,18 +45,10 @@ from matching.text import fold
 # A need with fewer candidates than this in its search area is a supply gap ("pocos candidatos");
 # with none, a hard gap ("sin candidatos"). Five lets a buyer compare a few offers.
 FEW_CANDIDATES = 5
-DEFAULT_TOP = 5
-MAX_TOP = 20
+DEFAULT_TOP = REPORT_DEFAULT_TOP
+MAX_TOP = REPORT_MAX_TOP
 # Reasons quoted per recommendation in the CSV and the report (the largest contributions).
 MAIN_REASONS = 3
-
-ProjectKind = Literal["cadena_productiva_local", "red_proveedores", "red_empresarial", "cadena_corta"]
-PROJECT_KIND_LABELS: dict[str, str] = {
-    "cadena_productiva_local": "Cadena productiva local",
-    "red_proveedores": "Red de proveedores",
-    "red_empresarial": "Red empresarial",
-    "cadena_corta": "Cadena corta",
-}
 
 _CERT_COLUMNS = [ALL_FEATURES.index(n) for n in ("cert_coverage", "cert_missing", "other_certifications")]
 

@@ -14,7 +14,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from matching.reports import DEFAULT_TOP, MAX_TOP, PROJECT_KIND_LABELS
+from matching.program import PROJECT_KIND_LABELS
+from matching.program import REPORT_DEFAULT_TOP as DEFAULT_TOP
+from matching.program import REPORT_MAX_TOP as MAX_TOP
 
 # A job records its progress in the graph at most this often (each write is one small transaction).
 JOB_PROGRESS_EVERY_S = 1.0

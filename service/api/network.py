@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from graph_schema import network as repo
 from matching.errors import FieldError, Forbidden, InvalidInput
+from matching.program import ProjectKind
 from matching.records import ComunaRef, Rut
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
@@ -34,7 +35,6 @@ from service.visibility import buyer_scope, for_caller
 
 bp = APIBlueprint("network", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Programa")], abp_security=BEARER)
 
-ProjectKind = Literal["cadena_productiva_local", "red_proveedores", "red_empresarial", "cadena_corta"]
 CenterKind = Literal["cdn", "cdn_cooperativas"]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
