@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from matching.program import PROJECT_KIND_LABELS
 from scripts.demo import calibration as cal
 
 # A graph holds this run's demo data when it has as many demo firms and one of its first RUTs.
@@ -139,7 +140,7 @@ def indicator_table(ind: dict) -> Table:
         ("Proyectos de encadenamiento", _n(ind["projects"]["total"]), _n(ref["projects"])),
     ]
     kinds = ind["projects"]["by_kind"]
-    for kind, label in cal.PROJECT_KIND_LABELS.items():
+    for kind, label in PROJECT_KIND_LABELS.items():
         rows.append((f"  {label}", _n(kinds.get(kind, 0)), "la mayoría" if kind == "cadena_productiva_local" else ""))
     rows += [
         ("Alianzas estratégicas", _n(ind["alliances"]["total"]), f"≈ {_n(ref['alliances'])}"),

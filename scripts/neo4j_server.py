@@ -110,7 +110,7 @@ def install(inst: Instance, echo=print) -> None:
             raise Neo4jSetupError("Maven (`mvn`) is required to fetch Neo4j from Maven Central.")
         echo("Resolving Neo4j Community from Maven Central (cached in ~/.m2 after the first time)...")
         subprocess.run(
-            [mvn, "-q", "-B", "-f", str(POM_DIR / "pom.xml"), "dependency:build-classpath",
+            [mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(POM_DIR / "pom.xml"), "dependency:build-classpath",
              "-Dmdep.includeScope=runtime", f"-Dmdep.outputFile={inst.classpath_file}"],
             check=True,
         )

@@ -20,7 +20,6 @@ from matching.ranker import (
     prior,
 )
 
-
 # check_array_api_input needs SCIPY_ARRAY_API set before scipy is imported and an array-API
 # library; PriorRanker declares no array-API support, so that one check is left out rather
 # than reported as skipped. Every other check of the contract runs.

@@ -42,12 +42,6 @@ PROJECTS_BY_KIND = {
     "red_empresarial": 21,
     "cadena_corta": 12,
 }
-PROJECT_KIND_LABELS = {
-    "cadena_productiva_local": "Cadena productiva local",
-    "red_proveedores": "Red de proveedores",
-    "red_empresarial": "Red empresarial",
-    "cadena_corta": "Cadena corta",
-}
 # Share of projects run by the Cooperative CDN (the rest by the regional CDN).
 COOPERATIVE_CENTER_PROJECT_SHARE = 0.05
 

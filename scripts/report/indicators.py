@@ -5,7 +5,7 @@ as table rows beside DESIGN.md's 2025 figures, and one chart of projects by kind
 from __future__ import annotations
 
 from matching.explain import number
-from matching.reports import PROJECT_KIND_LABELS
+from matching.program import PROJECT_KIND_LABELS
 from scripts.demo.calibration import PROGRAM_FIGURES
 from scripts.report import charts
 

@@ -17,7 +17,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from matching.catalog import Catalog
 from matching.explain import number
-from matching.reports import FEW_CANDIDATES, MAIN_REASONS, PROJECT_KIND_LABELS, NeedResult
+from matching.program import PROJECT_KIND_LABELS
+from matching.reports import FEW_CANDIDATES, MAIN_REASONS, NeedResult
 from matching.segments import SEGMENT_LABELS
 from scripts.report import charts
 from scripts.report.indicators import indicator_charts, indicator_rows
