@@ -117,6 +117,9 @@ def sentence(feature: str, ctx: NeedContext, candidate: dict, row: dict[str, flo
                 cert_label(catalog, s.code) for s in states) + ")"
         bad = [cert_sentence(catalog, s, has_deadline) for s in states if s.credit == 0]
         if not bad:
+            pending = [cert_label(catalog, s.code) for s in states if s.state == "in_progress_in_time"]
+            if pending:
+                return (f"Tiene o tramita todas las certificaciones requeridas ({', '.join(pending)} en trámite)")
             return "Cumple todas las certificaciones requeridas"
         return "; ".join([bad[0], *(b[0].lower() + b[1:] if b.startswith("Sin ") else b for b in bad[1:])])
     if feature == "other_certifications":
