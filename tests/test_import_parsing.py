@@ -138,3 +138,102 @@ def test_repeated_rut_merges_with_later_filled_cells_winning(catalog):
     assert firm.given["name"] == "Nombre Nuevo"
     assert firm.given["phone"] == "+56 9 1111 1111"
     assert firm.given["email"] == "contacto@x.cl"
+
+
+# -- the fast path for plainly valid rows agrees with validate_row ---------------------------------
+
+def _typed(value):
+    """Values with their types, so 12 and 12.0 or True and 1 do not compare equal."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return (type(value).__name__, value)
+
+
+VALID_CELLS = {
+    "rut": "76086428-5", "name": "Quesería Ñuñoa Ltda.", "comuna": "Ñuñoa", "sectors": "1050",
+}
+
+
+@pytest.mark.parametrize("cells", [
+    {},
+    {"rut": "760864285"},
+    {"rut": "1000005-k"},
+    {"rut": "1000005-K"},
+    {"comuna": "13120"},
+    {"comuna": "nunoa"},
+    {"sectors": "105000|1071;1050"},
+    {"sectors": "149"},
+    {"annual_sales_uf": "1.234,5", "employees": "12"},
+    {"annual_sales_uf": "0", "employees": "0"},
+    {"annual_sales_uf": "1000000000", "employees": "1000000"},
+    {"owner_gender": "mujer", "is_cooperative": "Sí", "products": "quesos, yogur"},
+    {"certifications": "HACCP:vigente:31/03/2027|iso 9001:en trámite|HACCP:expired:2020-01-31"},
+    {"certifications": "haccp"},
+    {"phone": "+56 9 1234 5678", "email": "ventas@queseria.cl"},
+    {"member_of": "65.000.000-5;65000000-5"},
+    {"member_of": "65000000-5|70000000-1"},
+], ids=lambda cells: ",".join(cells) or "required-only")
+def test_fast_path_gives_what_validate_row_gives_for_valid_rows(catalog, cells):
+    from matching.imports import FastRows, validate_row
+
+    values = {**VALID_CELLS, **cells}
+    slow, errors = validate_row(values, catalog, decimal_comma=True)
+    fast = FastRows(catalog, decimal_comma=True).row(values)
+    assert not errors
+    if fast is not None:  # None is allowed (validate_row decides), wrong answers are not
+        assert _typed(fast) == _typed(slow)
+
+
+@pytest.mark.parametrize("cells", [
+    {"rut": "76086428-4"}, {"rut": "76.086.428-5"}, {"rut": "12"}, {"rut": "abc"},
+    {"name": "Q"}, {"name": "Q" * 201}, {"comuna": "Ñuñoaa"}, {"comuna": "99999"},
+    {"sectors": "01"}, {"sectors": "9999"}, {"sectors": ";"}, {"sectors": "|".join(["1050"] * 11)},
+    {"annual_sales_uf": "-1"}, {"annual_sales_uf": "mucho"}, {"annual_sales_uf": "nan"},
+    {"annual_sales_uf": "1000000001"}, {"employees": "2,5"}, {"employees": "1000001"}, {"employees": "inf"},
+    {"owner_gender": "otro"}, {"is_cooperative": "quizás"}, {"products": "x" * 4001}, {"phone": "1" * 41},
+    {"email": "ventas@queseria"}, {"email": "ventas @queseria.cl"},
+    {"certifications": "XYZ:valid"}, {"certifications": "HACCP:quizás"}, {"certifications": "HACCP:valid:2027-02-30"},
+    {"certifications": "HACCP:valid:mañana"}, {"certifications": ":valid"},
+    {"member_of": "76086428-5"}, {"member_of": "65000000-7"},
+], ids=lambda cells: ",".join(f"{k}={v[:12]}" for k, v in cells.items()))
+def test_fast_path_leaves_every_doubtful_row_to_validate_row(catalog, cells):
+    from matching.imports import FastRows, validate_row
+
+    values = {**VALID_CELLS, **cells}
+    slow, errors = validate_row(values, catalog, decimal_comma=True)
+    fast = FastRows(catalog, decimal_comma=True).row(values)
+    if errors:
+        assert fast is None
+    elif fast is not None:
+        assert _typed(fast) == _typed(slow)
+
+
+def test_fast_path_agrees_with_validate_row_on_the_benchmark_file(catalog):
+    from matching.imports import FastRows, ParsedFile, _csv_rows, validate_row
+    from scripts.bench_dedupe import make_import_csv
+
+    text = make_import_csv(2000, 3, 1_000_000).decode()
+    fast = FastRows(catalog, decimal_comma=True)
+    taken = 0
+    for _, values, _ in _csv_rows(text, ParsedFile("csv", "utf-8", None)):
+        slow, errors = validate_row(values, catalog, decimal_comma=True)
+        quick = fast.row(values)
+        assert not errors
+        assert quick is not None
+        assert _typed(quick) == _typed(slow)
+        taken += 1
+    assert taken == 2000
+
+
+def test_plain_rut_check_digit_is_python_stdnum_s(catalog):
+    from stdnum.cl import rut as stdnum_rut
+
+    from matching.imports import plain_rut
+
+    for number in [1_000_000, 5_123_457, 9_999_999, 10_000_000, 76_086_428, 99_999_999, *range(12_345_000, 12_345_400)]:
+        digit = stdnum_rut.calc_check_digit(str(number))
+        assert plain_rut(f"{number}-{digit}") == f"{number}-{digit}"
+        wrong = "0" if digit != "0" else "1"
+        assert plain_rut(f"{number}-{wrong}") is None
