@@ -109,11 +109,15 @@ def install(inst: Instance, echo=print) -> None:
         if not mvn:
             raise Neo4jSetupError("Maven (`mvn`) is required to fetch Neo4j from Maven Central.")
         echo("Resolving Neo4j Community from Maven Central (cached in ~/.m2 after the first time)...")
-        subprocess.run(
+        # Quiet Maven still writes terminal escape codes; show its output only when it fails.
+        done = subprocess.run(
             [mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(POM_DIR / "pom.xml"), "dependency:build-classpath",
              "-Dmdep.includeScope=runtime", f"-Dmdep.outputFile={inst.classpath_file}"],
-            check=True,
+            capture_output=True, text=True,
         )
+        if done.returncode != 0:
+            raise Neo4jSetupError(
+                f"Maven could not resolve Neo4j (exit {done.returncode}):\n{done.stdout}{done.stderr}")
         (inst.home / "classpath.pom-digest").write_text(_pom_digest())
     _render_config(inst)
     if not (inst.home / "data" / "dbms").exists():
