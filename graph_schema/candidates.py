@@ -20,7 +20,7 @@ from typing import LiteralString
 
 from neo4j import Driver, RoutingControl
 
-from matching.candidates import CandidatePlan, Walk
+from matching.candidates import CandidatePlan, PlannerCounts, Walk
 
 NEED_CONTEXT: LiteralString = """
 MATCH (n:Need {id: $need_id})
@@ -170,10 +170,28 @@ _WALKS: dict[Walk, tuple[LiteralString, LiteralString]] = {
 }
 
 
-def planned_query(walks: tuple[Walk, ...]) -> LiteralString:
-    """The candidate query for a plan: one branch per tier searched, built from the fragments above."""
+# A mandatory certification held by few firms: start from its holdings (a Certification node is
+# dense, so listing them costs about one db hit each), keep the valid ones in the area, then rank
+# every tier at once exactly as the reference query does.
+CERTIFIED_FIRST: LiteralString = """
+MATCH (a:Comuna) WHERE a.cut IN $cuts
+WITH collect(a) AS area
+MATCH (:Certification {code: $start})<-[h:HOLDS]-(f)
+WHERE h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today))
+MATCH (f)-[:LOCATED_IN]->(c) WHERE c IN area
+MATCH (f)-[:OPERATES_IN]->(s) WHERE s.code IN $codes
+WITH f, c, min($tiers[s.code]) AS tier
+WHERE """ + _KEEP + """
+WITH f, c, tier ORDER BY tier, $km[c.cut], f.rut LIMIT $cap
+""" + CANDIDATE_LIST
+
+
+def planned_query(plan: CandidatePlan) -> LiteralString:
+    """The candidate query for a plan: from a certification's holders, or one branch per tier searched."""
+    if plan.start is not None:
+        return CERTIFIED_FIRST
     branches: list[LiteralString] = []
-    for index, walk in enumerate(walks):
+    for index, walk in enumerate(plan.walks):
         head, tail = _WALKS[walk]
         branches.append(head + _TIER_CODES[index] + tail)
     query: LiteralString = "CALL () {"
@@ -196,6 +214,9 @@ RETURN count(f) AS n
 # non-large firms per (ISIC class, comuna): what the planner reads. A worker caches both.
 COMUNA_DEGREES: LiteralString = """
 MATCH (c:Comuna) RETURN c.cut AS cut, COUNT { (c)<-[:LOCATED_IN]-() } AS n
+"""
+CERTIFICATION_HOLDERS: LiteralString = """
+MATCH (c:Certification) RETURN c.code AS code, COUNT { (c)<-[:HOLDS]-() } AS n
 """
 CLASS_COMUNA_COUNTS: LiteralString = """
 MATCH (c:Comuna)<-[:LOCATED_IN]-(f)-[:OPERATES_IN]->(s:Sector)
@@ -252,24 +273,27 @@ def fetch_candidates(driver: Driver, *, codes: list[str], tiers: dict[str, int],
     """
     if not codes or not cuts:
         return []
-    query = CANDIDATES if plan is None else planned_query(plan.walks)
+    query = CANDIDATES if plan is None else planned_query(plan)
     tier_codes = {f"codes{i}": list(c) for i, c in enumerate(plan.tier_codes)} if plan else {}
     records, _, _ = driver.execute_query(
         query, codes=codes, tiers=tiers, cuts=cuts, km=km, required=required, mandatory=mandatory,
-        today=today.isoformat(), cap=cap, rings=[list(r) for r in plan.rings] if plan else [], **tier_codes,
+        today=today.isoformat(), cap=cap, rings=[list(r) for r in plan.rings] if plan else [],
+        start=plan.start if plan else None, **tier_codes,
         routing_=RoutingControl.READ,
     )
     return records[0]["candidates"] if records else []
 
 
-def planner_counts(driver: Driver) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
-    """``(non-large firms per class per comuna, firms per comuna)`` for ``matching.candidates.plan_candidates``."""
+def planner_counts(driver: Driver) -> PlannerCounts:
+    """``(non-large firms per class per comuna, firms per comuna, holders per certification)`` for
+    ``matching.candidates.plan_candidates``."""
     records, _, _ = driver.execute_query(CLASS_COMUNA_COUNTS, routing_=RoutingControl.READ)
     by_class: dict[str, dict[str, int]] = {}
     for r in records:
         by_class.setdefault(r["code"], {})[r["cut"]] = r["n"]
     degrees, _, _ = driver.execute_query(COMUNA_DEGREES, routing_=RoutingControl.READ)
-    return by_class, {r["cut"]: r["n"] for r in degrees}
+    holders, _, _ = driver.execute_query(CERTIFICATION_HOLDERS, routing_=RoutingControl.READ)
+    return by_class, {r["cut"]: r["n"] for r in degrees}, {r["code"]: r["n"] for r in holders}
 
 
 def fetch_firms(driver: Driver, ruts: list[str]) -> list[dict]:

@@ -52,15 +52,23 @@ WALK_COST_PER_FIRM = 7.0
 JOIN_COST_PER_FIRM = 1.5
 # Firms (of any sector) per ring of comunas.
 RING_FIRMS = 3000
+# db hits per holder of a certification when the query starts from it: the holding and its status
+# and date, then the holder's comuna (measured with PROFILE at 100,000 demo firms).
+CERT_COST_PER_HOLDER = 10.0
 
 
 @dataclass(frozen=True)
 class CandidatePlan:
-    """The tiers to search, in order, each with its walk; the rings of comunas outward."""
+    """The tiers to search, in order, each with its walk; the rings of comunas outward.
+
+    ``start``: a mandatory certification whose holders the query reads first, every tier at once,
+    instead of walking tier by tier (None: walk the tiers).
+    """
 
     walks: tuple[Walk, ...]
     tier_codes: tuple[tuple[str, ...], ...]
     rings: tuple[tuple[str, ...], ...]
+    start: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +161,8 @@ def rings_of(area: SearchArea, comuna_firms: dict[str, int], ring_firms: int = R
 
 
 def plan_candidates(area: SearchArea, class_comuna: dict[str, dict[str, int]], comuna_firms: dict[str, int],
-                    cap: int = CANDIDATE_CAP, certification_filter: bool = False) -> CandidatePlan:
+                    cap: int = CANDIDATE_CAP, certification_filter: bool = False,
+                    mandatory_holders: dict[str, int] | None = None) -> CandidatePlan:
     """The cheapest way to read the cap's firms, tier by tier, from cached counts.
 
     For each tier, in order, while fewer than ``cap`` firms are expected so far: walking from the
@@ -164,12 +173,15 @@ def plan_candidates(area: SearchArea, class_comuna: dict[str, dict[str, int]], c
     reading as soon as it has ``cap`` firms, so a tier the earlier ones fill is never read: stale
     or optimistic counts change only the cost, never the result. With a mandatory certification
     (``certification_filter``) the counts cannot say how many firms qualify, so every tier is
-    costed as read to the end.
+    costed as read to the end; and when the holders of the rarest mandatory certification
+    (``mandatory_holders``: holders, any status, of each one) cost less to read than every tier,
+    the query starts from them instead.
     """
     rings = rings_of(area, comuna_firms)
     ring_firms = [sum(comuna_firms.get(cut, 0) for cut in ring) for ring in rings]
     area_firms = sum(ring_firms)
     missing = cap
+    total_cost = 0.0
     walks: list[Walk] = []
     tier_codes: list[tuple[str, ...]] = []
     for tier in sorted(set(area.tiers.values())):
@@ -191,7 +203,26 @@ def plan_candidates(area: SearchArea, class_comuna: dict[str, dict[str, int]], c
         walks.append(min(costs, key=lambda walk: (costs[walk], list(Walk).index(walk))))
         tier_codes.append(codes)
         missing -= sum(near)
-    return CandidatePlan(tuple(walks), tuple(tier_codes), tuple(tuple(r) for r in rings))
+        total_cost += costs[walks[-1]]
+    start = None
+    if certification_filter and mandatory_holders:
+        rarest = min(sorted(mandatory_holders), key=lambda code: mandatory_holders[code])
+        if CERT_COST_PER_HOLDER * mandatory_holders[rarest] < total_cost:
+            start = rarest
+    return CandidatePlan(tuple(walks), tuple(tier_codes), tuple(tuple(r) for r in rings), start)
+
+
+PlannerCounts = tuple[dict[str, dict[str, int]], dict[str, int], dict[str, int]]
+
+
+def plan_need(area: SearchArea, counts: PlannerCounts, required: tuple[str, ...] | list[str], mandatory: bool,
+              cap: int = CANDIDATE_CAP) -> CandidatePlan:
+    """``plan_candidates`` for a need, from the counts ``graph_schema.candidates.planner_counts`` reads:
+    (non-large firms per class per comuna, firms per comuna, holders per certification)."""
+    class_comuna, comuna_firms, holders = counts
+    filtered = mandatory and bool(required)
+    return plan_candidates(area, class_comuna, comuna_firms, cap, filtered,
+                           {code: holders.get(code, 0) for code in required} if filtered else None)
 
 
 def nearest_with_firms(catalog: Catalog, area: SearchArea, origin: str, codes: list[str],

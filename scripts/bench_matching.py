@@ -177,17 +177,17 @@ def naive_match(driver, catalog, ranker, need_id: str) -> tuple[float, int]:
 def profile_candidates(driver, catalog, need_id: str) -> dict:
     """PROFILE of the candidate query for one need, planned as the service plans it."""
     from graph_schema.candidates import fetch_need_context, planned_query, planner_counts
-    from matching.candidates import CANDIDATE_CAP, plan_candidates, search_area
+    from matching.candidates import CANDIDATE_CAP, plan_need, search_area
     from matching.features import need_context
 
     ctx = need_context(fetch_need_context(driver, need_id))
     area = search_area(catalog, ctx.comuna, ctx.radius_km, ctx.sectors)
-    plan = plan_candidates(area, *planner_counts(driver), CANDIDATE_CAP, ctx.mandatory and bool(ctx.required))
+    plan = plan_need(area, planner_counts(driver), ctx.required, ctx.mandatory)
     with driver.session() as session:
-        result = session.run("PROFILE " + planned_query(plan.walks), codes=area.codes, tiers=area.tiers,
+        result = session.run("PROFILE " + planned_query(plan), codes=area.codes, tiers=area.tiers,
                              cuts=area.cuts, km=area.km, required=list(ctx.required), mandatory=ctx.mandatory,
                              today=datetime.now(UTC).date().isoformat(), cap=CANDIDATE_CAP,
-                             rings=[list(r) for r in plan.rings],
+                             rings=[list(r) for r in plan.rings], start=plan.start,
                              **{f"codes{i}": list(c) for i, c in enumerate(plan.tier_codes)})
         rows = len(result.single(strict=True)["candidates"])
         summary = result.consume()
@@ -202,7 +202,8 @@ def profile_candidates(driver, catalog, need_id: str) -> dict:
 
     profile = summary.profile
     walk(profile)
-    return {"need": need_id, "plan": "+".join(w.value for w in plan.walks), "codes": len(area.codes),
+    shown = f"holders of {plan.start}" if plan.start else "+".join(w.value for w in plan.walks)
+    return {"need": need_id, "plan": shown, "codes": len(area.codes),
             "comunas": len(area.cuts), "rows": rows,
             "db_hits": sum(op[2] for op in operators), "operators": operators}
 

@@ -20,7 +20,15 @@ from neo4j import Driver
 from graph_schema import candidates as candidates_repo
 from graph_schema import models as models_repo
 from graph_schema.training_data import load_histories
-from matching.candidates import CANDIDATE_CAP, TIER_OWN, SearchArea, nearest_with_firms, plan_candidates, search_area
+from matching.candidates import (
+    CANDIDATE_CAP,
+    TIER_OWN,
+    PlannerCounts,
+    SearchArea,
+    nearest_with_firms,
+    plan_need,
+    search_area,
+)
 from matching.catalog import Catalog
 from matching.errors import Conflict, NotFound
 from matching.features import FEATURES, NeedContext, need_context
@@ -86,8 +94,9 @@ def current_ranker() -> Ranker:
         return served.ranker
 
 
-def planner_counts() -> tuple[dict[str, dict[str, int]], dict[str, int]]:
-    """Firms per (ISIC class, comuna) and per comuna, read at most every ``PLANNER_COUNTS_SECONDS``.
+def planner_counts() -> PlannerCounts:
+    """Firms per (ISIC class, comuna) and per comuna, and holders per certification, read at most
+    every ``PLANNER_COUNTS_SECONDS``.
 
     One aggregate over every firm (~1 s at 100,000 firms), so a worker reads it rarely; the counts
     only choose how to read candidates and where to suggest widening, never which firms qualify.
@@ -97,7 +106,7 @@ def planner_counts() -> tuple[dict[str, dict[str, int]], dict[str, int]]:
     if cached is None or time.monotonic() - cached[0] >= interval:
         cached = (time.monotonic(), *candidates_repo.planner_counts(get_driver()))
         current_app.extensions[_COUNTS_KEY] = cached
-    return cached[1], cached[2]
+    return cached[1], cached[2], cached[3]
 
 
 def forget_served_ranker() -> None:
@@ -121,15 +130,15 @@ def match_need(need_id: str, principal: Principal, limit: int) -> dict:
         raise Conflict(f"La necesidad {need_id} no tiene una comuna válida; corríjala antes de buscar proveedores.")
     ctx = need_context(found)
     area = search_area(catalog, ctx.comuna, ctx.radius_km, ctx.sectors)
-    class_comuna, comuna_firms = planner_counts()
+    counts = planner_counts()
     candidates = candidates_repo.fetch_candidates(
         driver, codes=area.codes, tiers=area.tiers, cuts=area.cuts, km=area.km, required=list(ctx.required),
         mandatory=ctx.mandatory, today=ctx.as_of_date, cap=CANDIDATE_CAP,
-        plan=plan_candidates(area, class_comuna, comuna_firms, CANDIDATE_CAP, ctx.mandatory and bool(ctx.required)),
+        plan=plan_need(area, counts, ctx.required, ctx.mandatory),
     )
     diagnostics = None
     if len(candidates) < limit:
-        diagnostics = diagnose(driver, catalog, ctx, area, class_comuna)
+        diagnostics = diagnose(driver, catalog, ctx, area, counts[0])
     return match_response(ctx, candidates, catalog, area.tiers, current_ranker(), limit,
                           sees_personal_data=principal.sees_personal_data, diagnostics=diagnostics)
 

@@ -52,6 +52,9 @@ def test_every_plan_returns_the_reference_candidates(driver, scenario, cap, mand
         plan = CandidatePlan(tuple(walks), codes, rings)
         planned = [c["rut"] for c in fetch_candidates(driver, plan=plan, **kwargs)]
         assert planned == reference, [w.value for w in walks]
+    if mandatory:  # starting from the holders of the required certification
+        plan = CandidatePlan(tuple(Walk.SECTORS for _ in tiers), codes, rings, start="HACCP")
+        assert [c["rut"] for c in fetch_candidates(driver, plan=plan, **kwargs)] == reference
 
 
 def test_large_firms_and_buyers_never_come_back(driver, scenario):

@@ -259,6 +259,20 @@ def test_plan_picks_the_cheapest_walk_for_the_own_class(catalog, own_near, own_t
     assert len(plan.walks) == len(set(area.tiers.values()))  # every tier keeps a branch
 
 
+@pytest.mark.parametrize(("holders", "mandatory", "start"), [
+    ({"BPA": 2_000, "ISO9001": 8_000}, True, "BPA"),   # few holders: read them, not 40,000 firms of the class
+    ({"BPA": 90_000}, True, None),                     # more holders than firms of the class: walk the tiers
+    ({"BPA": 2_000}, False, None),                     # a soft requirement never narrows the search
+], ids=["rare-certification", "common-certification", "soft"])
+def test_plan_starts_from_a_rare_mandatory_certification(catalog, holders, mandatory, start):
+    from matching.candidates import plan_need
+
+    area = _area(catalog)
+    nearest = min(area.cuts, key=lambda c: area.km[c])
+    counts = ({"1050": {nearest: 10, "00000": 40_000}}, dict.fromkeys(area.cuts, 1000), holders)
+    assert plan_need(area, counts, tuple(holders), mandatory, cap=1000).start == start
+
+
 def test_plan_does_not_trust_counts_under_a_mandatory_certification(catalog):
     from matching.candidates import plan_candidates
 
