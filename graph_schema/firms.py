@@ -60,30 +60,44 @@ CALL (f, row) {
 RETURN count(f) AS written
 """
 
-# Firms known not to exist yet (bulk imports check first): plain CREATEs, no MERGE or replace steps,
-# about a third faster than WRITE_FIRMS. The unique constraint on rut still guards against a race.
+# Firms known not to exist yet (bulk imports check first): plain CREATEs, no MERGE or replace steps.
+# The rows come pre-flattened (``create_parameters``): one list of property maps, sorted by RUT,
+# then one list per relationship type naming firms by their position in that list, so each
+# relationship is one CREATE with no per-row subquery and no second index seek for the firm.
+# The unique constraint on rut still guards against a race.
 CREATE_FIRMS: LiteralString = """
-UNWIND $rows AS row
-CREATE (f:Firm {rut: row.rut})
-SET f += row.props, f.created_at = datetime($now), f.updated_at = datetime($now), f.source = $source
-FOREACH (_ IN CASE WHEN row.is_cooperative = true THEN [1] ELSE [] END | SET f:Cooperative)
-WITH f, row
-CALL (f, row) {
-  MATCH (c:Comuna {cut: row.comuna})
+WITH datetime($now) AS now
+UNWIND $firms AS props
+CREATE (f:Firm)
+SET f = props, f.created_at = now, f.updated_at = now, f.source = $source
+WITH f ORDER BY f.rut
+WITH collect(f) AS firms
+CALL (firms) {
+  UNWIND $cooperatives AS i
+  WITH firms[i] AS f
+  SET f:Cooperative
+}
+CALL (firms) {
+  UNWIND $located_in AS group
+  MATCH (c:Comuna {cut: group[0]})
+  UNWIND group[1] AS i
+  WITH firms[i] AS f, c
   CREATE (f)-[:LOCATED_IN]->(c)
 }
-CALL (f, row) {
-  UNWIND row.sectors AS code
-  MATCH (s:Sector {code: code})
+CALL (firms) {
+  UNWIND $operates_in AS group
+  MATCH (s:Sector {code: group[0]})
+  UNWIND group[1] AS i
+  WITH firms[i] AS f, s
   CREATE (f)-[:OPERATES_IN]->(s)
 }
-CALL (f, row) {
-  UNWIND coalesce(row.certifications, []) AS cert
-  MATCH (c:Certification {code: cert.code})
-  CREATE (f)-[:HOLDS {status: cert.status,
-                      valid_until: CASE WHEN cert.valid_until IS NULL THEN null ELSE date(cert.valid_until) END}]->(c)
+CALL (firms) {
+  UNWIND $holds AS holding
+  MATCH (c:Certification {code: holding[1]})
+  WITH firms[holding[0]] AS f, c, holding
+  CREATE (f)-[:HOLDS {status: holding[2], valid_until: date(holding[3])}]->(c)
 }
-RETURN count(f) AS written
+RETURN size(firms) AS written
 """
 
 MISSING_COOPERATIVES: LiteralString = """
@@ -172,12 +186,43 @@ def firm_row(values: dict) -> dict:
     }
 
 
+def create_parameters(rows: list[dict]) -> dict:
+    """``CREATE_FIRMS``'s parameters for firm rows (``firm_row``) that all carry comuna and sectors.
+
+    Firms are sorted by RUT (the query collects the created nodes in that order) and named by
+    position; relationships are grouped by their target (comuna, sector) or listed (holdings).
+    """
+    ordered = sorted(rows, key=lambda r: r["rut"])
+    firms, cooperatives, holds = [], [], []
+    located_in: dict[str, list[int]] = {}
+    operates_in: dict[str, list[int]] = {}
+    for i, row in enumerate(ordered):
+        props = {k: v for k, v in row["props"].items() if v is not None}
+        props["rut"] = row["rut"]
+        firms.append(props)
+        if row.get("is_cooperative"):
+            cooperatives.append(i)
+        located_in.setdefault(row["comuna"], []).append(i)
+        for code in row["sectors"]:
+            operates_in.setdefault(code, []).append(i)
+        for cert in row.get("certifications") or ():
+            holds.append([i, cert["code"], cert["status"], cert.get("valid_until")])
+    return {"firms": firms, "cooperatives": cooperatives,
+            "located_in": [[cut, firms_at] for cut, firms_at in located_in.items()],
+            "operates_in": [[code, firms_in] for code, firms_in in operates_in.items()], "holds": holds}
+
+
 def write_firms_tx(tx: ManagedTransaction, rows: list[dict], now: str, source: str, *, new: bool = False) -> int:
     """Write firm rows (see ``firm_row``) in one transaction; memberships after all firms exist.
 
-    ``new=True`` when none of the RUTs exists yet (the caller checked in this transaction).
+    ``new=True`` when none of the RUTs exists yet (the caller checked in this transaction) and
+    every row carries its comuna and sectors (a new firm needs them).
     """
-    written = tx.run(CREATE_FIRMS if new else WRITE_FIRMS, rows=rows, now=now, source=source).single()["written"]
+    if new:
+        result = tx.run(CREATE_FIRMS, now=now, source=source, **create_parameters(rows))
+    else:
+        result = tx.run(WRITE_FIRMS, rows=rows, now=now, source=source)
+    written = result.single()["written"]
     with_members = [{"rut": r["rut"], "member_of": r["member_of"]} for r in rows if r.get("member_of") is not None]
     if with_members:
         missing = tx.run(MISSING_COOPERATIVES, rows=with_members).data()

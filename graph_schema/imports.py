@@ -17,9 +17,11 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import LiteralString
 
 from neo4j import Driver, ManagedTransaction, RoutingControl
@@ -29,9 +31,19 @@ from graph_schema import duplicates
 from graph_schema.firms import firm_row, write_firms_tx
 from matching.dedupe import DUPLICATE_THRESHOLD, FirmName, Match, find_duplicates
 from matching.errors import InvalidInput
-from matching.imports import MergedFirm, ParsedFile, RowError, merge_by_rut, same_state, target_state
+from matching.imports import (
+    MergedFirm,
+    ParsedFile,
+    RowError,
+    cyclic_gc_paused,
+    merge_by_rut,
+    same_state,
+    target_state,
+)
 
-DEFAULT_BATCH_SIZE = 2000
+DEFAULT_BATCH_SIZE = 5000
+# Write transactions in flight at once: Neo4j commits one batch while it runs the next one's query.
+WRITERS = 2
 # Longest list of rows, skipped RUTs or pairs a report carries (the counts are always complete).
 REPORT_LIST_LIMIT = 1000
 
@@ -47,6 +59,13 @@ RETURN f {
                             RETURN {code: c.code, status: h.status, valid_until: toString(h.valid_until)} },
   member_of: COLLECT { MATCH (f)-[:MEMBER_OF]->(co:Cooperative) RETURN co.rut }
 } AS firm
+"""
+
+# Which RUTs of a file are stored already: the batches read the state of those only.
+STORED_RUTS: LiteralString = """
+UNWIND $ruts AS rut
+MATCH (f:Firm {rut: rut})
+RETURN collect(rut) AS ruts
 """
 
 EXISTING_COOPERATIVES: LiteralString = """
@@ -112,14 +131,16 @@ class ImportReport:
 
 
 def _apply_batch(tx: ManagedTransaction, firms: list[MergedFirm], now: str, source: str, write: bool,
-                 create_new: bool = True) -> list[tuple[str, dict]]:
+                 create_new: bool = True, stored: frozenset[str] | None = None) -> list[tuple[str, dict]]:
     """Compare the batch with the stored firms and write those that change; ``(outcome, state)`` each.
 
+    Only the firms in ``stored`` (RUTs found before the batches began; all when ``None``) are read.
     Firms not stored yet are written with plain CREATEs (``create_new``); the others with the
     API's upsert. A concurrent import that created one of them first makes the batch fail with a
-    constraint error, and the caller runs it again with ``create_new=False``.
+    constraint error, and the caller runs it again with ``create_new=False`` reading every firm.
     """
-    current = {r["firm"]["rut"]: r["firm"] for r in tx.run(CURRENT_STATE, ruts=[f.rut for f in firms])}
+    ruts = [f.rut for f in firms if stored is None or f.rut in stored]
+    current = {r["firm"]["rut"]: r["firm"] for r in tx.run(CURRENT_STATE, ruts=ruts)} if ruts else {}
     outcomes: list[tuple[str, dict]] = []
     created, updated = [], []
     for firm in firms:
@@ -171,6 +192,13 @@ def import_firms(driver: Driver, parsed: ParsedFile, *, now: str, source: str = 
                  batch_size: int = DEFAULT_BATCH_SIZE, threshold: float = DUPLICATE_THRESHOLD,
                  on_progress: Progress | None = None) -> ImportReport:
     """Write a parsed file's firms in batches and record possible duplicates; return the report."""
+    with cyclic_gc_paused():
+        return _import_firms(driver, parsed, now=now, source=source, dry_run=dry_run, batch_size=batch_size,
+                             threshold=threshold, on_progress=on_progress)
+
+
+def _import_firms(driver: Driver, parsed: ParsedFile, *, now: str, source: str, dry_run: bool, batch_size: int,
+                  threshold: float, on_progress: Progress | None) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(dry_run, parsed.format, parsed.encoding, parsed.delimiter, parsed.data_rows,
                           rejected=list(parsed.errors), ignored_columns=parsed.ignored_columns)
@@ -186,6 +214,8 @@ def import_firms(driver: Driver, parsed: ParsedFile, *, now: str, source: str = 
     ]
     firms = _check_memberships(driver, [f for f in firms if f.rut not in away], report)
     firms.sort(key=_membership_order)
+    records, _, _ = driver.execute_query(STORED_RUTS, ruts=[f.rut for f in firms], routing_=RoutingControl.READ)
+    stored_ruts = frozenset(records[0]["ruts"])
 
     comunas = sorted({f.given["comuna"] for f in firms})
     sectors = sorted({s for f in firms for s in f.given["sectors"]})
@@ -196,8 +226,8 @@ def import_firms(driver: Driver, parsed: ParsedFile, *, now: str, source: str = 
 
     # Neo4j writes the batches while this process compares names: the two overlap on two cores.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as pool:
-        writing = pool.submit(_write_batches, driver, firms, report, now=now, source=source, dry_run=dry_run,
-                              batch_size=batch_size, on_progress=on_progress)
+        writing = pool.submit(_write_batches, driver, firms, report, stored_ruts, now=now, source=source,
+                              dry_run=dry_run, batch_size=batch_size, on_progress=on_progress)
         step = (lambda done, total: on_progress("dedupe", done, total)) if on_progress else None
         matches = find_duplicates([_firm_name(f, stored.get(f.rut)) for f in firms] + existing, threshold=threshold,
                                   involving=file_ruts, on_progress=step)
@@ -219,35 +249,69 @@ def _firm_name(firm: MergedFirm, stored: FirmName | None) -> FirmName:
                     given.get("email") or (stored.email if stored else None))
 
 
-def _write_batches(driver: Driver, firms: list[MergedFirm], report: ImportReport, *, now: str, source: str,
-                   dry_run: bool, batch_size: int, on_progress: Progress | None) -> None:
-    """Each batch in its own transaction; a failing batch is rolled back whole and its rows reported."""
+def _write_batch(driver: Driver, batch: list[MergedFirm], stored: frozenset[str], *, now: str, source: str,
+                 dry_run: bool) -> list[tuple[str, dict]] | Exception:
+    """One batch in its own transaction: its outcomes, or the error that rolled it back whole."""
+    try:
+        with driver.session() as session:
+            if dry_run:
+                return session.execute_read(_apply_batch, batch, now, source, False, True, stored)
+            try:
+                return session.execute_write(_apply_batch, batch, now, source, True, True, stored)
+            except ConstraintError:
+                return session.execute_write(_apply_batch, batch, now, source, True, False)
+    except (ClientError, InvalidInput) as exc:
+        return exc
+
+
+def _write_batches(driver: Driver, firms: list[MergedFirm], report: ImportReport, stored: frozenset[str], *,
+                   now: str, source: str, dry_run: bool, batch_size: int, on_progress: Progress | None) -> None:
+    """Each batch in its own transaction; a failing batch is rolled back whole and its rows reported.
+
+    Up to ``WRITERS`` batches are in flight at once (Neo4j commits one while it runs the next one's
+    query), except that a batch with memberships waits until every batch before it has committed
+    and runs alone: the cooperatives it names come earlier in ``firms``.
+    """
     total = len(firms)
-    for start in range(0, total, batch_size):
-        batch = firms[start:start + batch_size]
-        report.batches += 1
-        try:
-            with driver.session() as session:
-                if dry_run:
-                    outcomes = session.execute_read(_apply_batch, batch, now, source, False)
-                else:
-                    try:
-                        outcomes = session.execute_write(_apply_batch, batch, now, source, True)
-                    except ConstraintError:
-                        outcomes = session.execute_write(_apply_batch, batch, now, source, True, False)
-        except (ClientError, InvalidInput) as exc:
+    done = 0
+    write = partial(_write_batch, driver, stored=stored, now=now, source=source, dry_run=dry_run)
+    in_flight: deque[tuple[list[MergedFirm], Future]] = deque()
+
+    def settle(batch: list[MergedFirm], result: list[tuple[str, dict]] | Exception) -> None:
+        nonlocal done
+        done += len(batch)
+        if isinstance(result, Exception):
             report.failed_batches += 1
-            reason = exc.detail if isinstance(exc, InvalidInput) else (exc.message or str(exc))
+            reason = result.detail if isinstance(result, InvalidInput) else (
+                getattr(result, "message", None) or str(result))
             report.rejected += [
                 RowError(line, "lote", f"El lote de {len(batch)} empresas que incluía esta fila no se escribió "
                                        f"(se deshizo completo): {reason}", None, f.rut)
                 for f in batch for line in f.lines
             ]
-            continue
-        for outcome, _ in outcomes:
-            setattr(report, outcome, getattr(report, outcome) + 1)
+        else:
+            for outcome, _ in result:
+                setattr(report, outcome, getattr(report, outcome) + 1)
         if on_progress:
-            on_progress("write", min(start + batch_size, total), total)
+            on_progress("write", done, total)
+
+    with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="import-batch") as pool:
+        for start in range(0, total, batch_size):
+            batch = firms[start:start + batch_size]
+            report.batches += 1
+            alone = any(f.given.get("member_of") for f in batch)
+            while in_flight and (alone or len(in_flight) >= WRITERS):
+                settle(*_result(in_flight.popleft()))
+            if alone:
+                settle(batch, write(batch))
+            else:
+                in_flight.append((batch, pool.submit(write, batch)))
+        while in_flight:
+            settle(*_result(in_flight.popleft()))
+
+
+def _result(item: tuple[list[MergedFirm], Future]) -> tuple[list[MergedFirm], list[tuple[str, dict]] | Exception]:
+    return item[0], item[1].result()
 
 
 def _record_duplicates(driver: Driver, report: ImportReport, matches: list[Match], names: dict[str, str], *,
