@@ -41,7 +41,7 @@ from matching.imports import (
     target_state,
 )
 
-DEFAULT_BATCH_SIZE = 5000
+DEFAULT_BATCH_SIZE = 10_000
 # Write transactions in flight at once: Neo4j commits one batch while it runs the next one's query.
 WRITERS = 2
 # Longest list of rows, skipped RUTs or pairs a report carries (the counts are always complete).

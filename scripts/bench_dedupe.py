@@ -371,7 +371,7 @@ def run_import_bench(driver, firms: int, baseline_firms: int, seed: int, batch_s
 @click.option("--baseline-firms", default=5_000, show_default=True,
               help="Sample written one MERGE per row (the baseline is slow; its rate is per firm).")
 @click.option("--seed", default=7, show_default=True)
-@click.option("--batch-size", default=5000, show_default=True)
+@click.option("--batch-size", default=10_000, show_default=True)
 @click.option("--keep", is_flag=True, help="Keep the bench firms in the graph afterwards.")
 def bench_import(firms: int, baseline_firms: int, seed: int, batch_size: int, keep: bool) -> None:
     """Import 100,000 firms (comuna, sectors, certifications): firms/s vs one MERGE per row."""

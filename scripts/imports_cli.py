@@ -87,7 +87,7 @@ def register(main: click.Group) -> None:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Validate and count what would change; write nothing.")
     @click.option("--batch-size", type=click.IntRange(1, 50_000), default=None,
-                  help="Firms per transaction (default 5000).")
+                  help="Firms per transaction (default 10000).")
     @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
                   help="Also write the full report (every rejected row and pair) as JSON.")
     def import_firms(file: Path, dry_run: bool, batch_size: int | None, report_path: Path | None) -> None:
