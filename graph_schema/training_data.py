@@ -16,7 +16,7 @@ from typing import LiteralString
 from neo4j import Driver, RoutingControl
 
 from graph_schema.candidates import fetch_candidates, fetch_firms, fetch_need_context, planner_counts
-from matching.candidates import CANDIDATE_CAP, plan_candidates, search_area
+from matching.candidates import CANDIDATE_CAP, PlannerCounts, plan_need, search_area
 from matching.catalog import Catalog
 from matching.evaluation import NeedHistory
 from matching.features import need_context
@@ -78,7 +78,7 @@ def load_histories(driver: Driver, catalog: Catalog, progress=None) -> list[Need
 
 
 def load_history(driver: Driver, catalog: Catalog, need_id: str, rows: list[dict],
-                 counts: tuple[dict[str, dict[str, int]], dict[str, int]] | None = None) -> NeedHistory | None:
+                 counts: PlannerCounts | None = None) -> NeedHistory | None:
     """A need's candidates as the matches endpoint would have listed them just before its first proposal.
 
     ``counts`` (``graph_schema.candidates.planner_counts``) plan the query; without them the
@@ -93,7 +93,7 @@ def load_history(driver: Driver, catalog: Catalog, need_id: str, rows: list[dict
     candidates = fetch_candidates(
         driver, codes=area.codes, tiers=area.tiers, cuts=area.cuts, km=area.km, required=list(ctx.required),
         mandatory=ctx.mandatory, today=datetime.fromtimestamp(as_of, UTC).date(), cap=CANDIDATE_CAP,
-        plan=plan_candidates(area, *counts, CANDIDATE_CAP, ctx.mandatory and bool(ctx.required)) if counts else None,
+        plan=plan_need(area, counts, ctx.required, ctx.mandatory) if counts else None,
     )
     labels = {r["rut"]: int(r["accepted"]) for r in rows}
     present = {c["rut"] for c in candidates}
