@@ -204,10 +204,11 @@ class CertState:
 def cert_states(required: tuple[str, ...], certs: list, as_of: date, deadline: date | None,
                 in_progress_credit: float = IN_PROGRESS_CREDIT) -> list[CertState]:
     """The standing of each required certification given a firm's ``[code, status, valid_until]`` list."""
-    held = {c[0]: (c[1], native_date(c[2])) for c in certs or ()}
+    held = {c[0]: c for c in certs or ()}  # dates converted only for the required codes
     out = []
     for code in required:
-        status, until = held.get(code, (None, None))
+        entry = held.get(code)
+        status, until = (entry[1], native_date(entry[2])) if entry else (None, None)
         if status == "valid" and (until is None or until >= as_of):
             out.append(CertState(code, "valid", until, 1.0))
         elif status == "in_progress":
@@ -409,14 +410,15 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
             by_coop.update(coops)
             by_comuna[s.comuna or ""] += 1
             own[s.rut] = (coops, s.comuna)
+        no_coops: set[str] = set()
         for i, c in enumerate(cands):
-            mine_coops, mine_comuna = own.get(c["rut"], (set(), None))
-            coops = set(c.get("coops") or ())
+            mine_coops, mine_comuna = own.get(c["rut"], (no_coops, None))
+            coops = c.get("coops") or ()
             if c.get("cooperative"):
-                coops.add(c["rut"])
-            if any(by_coop[k] - (k in mine_coops) > 0 for k in coops):
+                coops = (*coops, c["rut"])
+            if coops and any(by_coop[k] - (k in mine_coops) > 0 for k in coops):
                 out[i] = SUPPLIER_SHARED_COOPERATIVE
-            elif by_comuna[c["comuna"] or ""] - (mine_comuna == c["comuna"]) > 0 and c["comuna"]:
+            elif c["comuna"] and by_comuna[c["comuna"]] - (mine_comuna == c["comuna"]) > 0:
                 out[i] = SUPPLIER_SAME_COMUNA
         return out
 
