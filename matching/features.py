@@ -413,10 +413,10 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
         no_coops: set[str] = set()
         for i, c in enumerate(cands):
             mine_coops, mine_comuna = own.get(c["rut"], (no_coops, None))
-            coops = c.get("coops") or ()
+            theirs: tuple[str, ...] = tuple(c.get("coops") or ())
             if c.get("cooperative"):
-                coops = (*coops, c["rut"])
-            if coops and any(by_coop[k] - (k in mine_coops) > 0 for k in coops):
+                theirs = (*theirs, c["rut"])
+            if theirs and any(by_coop[k] - (k in mine_coops) > 0 for k in theirs):
                 out[i] = SUPPLIER_SHARED_COOPERATIVE
             elif c["comuna"] and by_comuna[c["comuna"]] - (mine_comuna == c["comuna"]) > 0:
                 out[i] = SUPPLIER_SAME_COMUNA
