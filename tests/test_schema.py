@@ -28,6 +28,16 @@ def test_every_natural_key_has_a_uniqueness_constraint(driver):
     assert NATURAL_KEYS - found == set()
 
 
+def test_firm_indexes_are_the_ones_queries_read(driver):
+    records, _, _ = driver.execute_query(
+        "SHOW INDEXES YIELD name, type, labelsOrTypes, properties WHERE 'Firm' IN labelsOrTypes "
+        "RETURN name, type, properties")
+    found = {r["name"]: (r["type"], r["properties"]) for r in records}
+    assert found["firm_text"] == ("FULLTEXT", ["name", "products"])
+    assert any(props == ["rut"] for _, props in found.values())  # behind the uniqueness constraint
+    assert "firm_size_segment" not in found and "firm_name_key" not in found  # migration 70
+
+
 def test_migrations_are_recorded_in_the_graph(driver):
     records, _, _ = driver.execute_query(
         "MATCH (m:SchemaMigration) RETURN m.version AS version, m.description AS description, "
