@@ -44,6 +44,18 @@ def main() -> None:
     """Encadena: match large buyers with local mipymes and cooperatives (Neo4j + scikit-learn)."""
 
 
+@main.group()
+def bench() -> None:
+    """Benchmarks: each figure beside a baseline measured in the same run."""
+
+
+def bench_group(root: click.Group) -> click.Group:
+    """The ``bench`` group the command modules add their benchmarks to."""
+    group = root.commands["bench"]
+    assert isinstance(group, click.Group)
+    return group
+
+
 # -- Neo4j --------------------------------------------------------------------------------------
 
 @main.group()

@@ -139,11 +139,9 @@ def register(main: click.Group) -> None:
         )
         click.echo(json.dumps({k: v for k, v in result.items() if k != "candidates"}))
 
-    # Other modules may add benchmarks to the same group: reuse it when it exists.
-    bench = main.commands.get("bench")
-    if not isinstance(bench, click.Group):
-        bench = click.Group("bench", help="Benchmarks: each figure beside a baseline measured in the same run.")
-        main.add_command(bench)
+    from scripts.cli import bench_group
+
+    bench = bench_group(main)
 
     from scripts import bench_dedupe
 

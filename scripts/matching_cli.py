@@ -103,11 +103,9 @@ def evaluate(holdout: float) -> None:
 def register(main: click.Group) -> None:
     main.add_command(train)
     main.add_command(evaluate)
-    # Other modules may add benchmarks to the same group: reuse it when it exists.
-    bench = main.commands.get("bench")
-    if not isinstance(bench, click.Group):
-        bench = click.Group("bench", help="Benchmarks: each figure beside a baseline measured in the same run.")
-        main.add_command(bench)
+    from scripts.cli import bench_group
+
+    bench = bench_group(main)
 
     from scripts.bench_matching import bench_matching
 

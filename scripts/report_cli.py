@@ -126,10 +126,9 @@ def report(region, center, project_type, buyer, top, jobs, out_dir, as_of, job_i
 
 def register(main: click.Group) -> None:
     main.add_command(report)
-    bench = main.commands.get("bench")
-    if not isinstance(bench, click.Group):
-        bench = click.Group("bench", help="Benchmarks: each figure beside a baseline measured in the same run.")
-        main.add_command(bench)
+    from scripts.cli import bench_group
+
+    bench = bench_group(main)
 
     from scripts.bench_reports import bench_reports
 
