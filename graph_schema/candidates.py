@@ -102,6 +102,13 @@ _KEEP: LiteralString = """f.size_segment <> 'grande' AND (NOT $mandatory OR all(
         MATCH (f)-[h:HOLDS]->(:Certification {code: code})
         WHERE h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today)) }))"""
 
+# Given firms ``f`` in comuna ``c`` reached through sectors ``s`` of the area: each firm at its best
+# tier, the kept ones in (tier, km, RUT) order up to $cap, with their attributes.
+_BEST_TIER_FIRST: LiteralString = """WITH f, c, min($tiers[s.code]) AS tier
+WHERE """ + _KEEP + """
+WITH f, c, tier ORDER BY tier, $km[c.cut], f.rut LIMIT $cap
+""" + CANDIDATE_LIST
+
 # The reference query: from the sectors (index seek) to their firms, kept when their comuna is in
 # the area, best tier per firm, then the $cap nearest firms of the closest tiers.
 # $codes: ISIC classes of every tier; $tiers: code -> 0 own, 1 same group, 2 same division;
@@ -112,10 +119,7 @@ WITH collect(a) AS area
 MATCH (s:Sector) WHERE s.code IN $codes
 MATCH (s)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c)
 WHERE c IN area
-WITH f, c, min($tiers[s.code]) AS tier
-WHERE """ + _KEEP + """
-WITH f, c, tier ORDER BY tier, $km[c.cut], f.rut LIMIT $cap
-""" + CANDIDATE_LIST
+""" + _BEST_TIER_FIRST
 
 # The planned query is the same rule, tier by tier: one UNION ALL branch per tier, each yielding
 # that tier's firms of the area in (km, RUT) order; DISTINCT keeps a firm at its first (lowest)
@@ -180,10 +184,7 @@ MATCH (:Certification {code: $start})<-[h:HOLDS]-(f)
 WHERE h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today))
 MATCH (f)-[:LOCATED_IN]->(c) WHERE c IN area
 MATCH (f)-[:OPERATES_IN]->(s) WHERE s.code IN $codes
-WITH f, c, min($tiers[s.code]) AS tier
-WHERE """ + _KEEP + """
-WITH f, c, tier ORDER BY tier, $km[c.cut], f.rut LIMIT $cap
-""" + CANDIDATE_LIST
+""" + _BEST_TIER_FIRST
 
 
 def planned_query(plan: CandidatePlan) -> LiteralString:
