@@ -57,6 +57,20 @@ def test_every_plan_returns_the_reference_candidates(driver, scenario, cap, mand
         assert [c["rut"] for c in fetch_candidates(driver, plan=plan, **kwargs)] == reference
 
 
+@pytest.mark.parametrize("mandatory", [False, True], ids=["soft", "mandatory"])
+def test_candidates_split_over_records_keep_their_order(driver, scenario, mandatory):
+    catalog, area = scenario
+    kwargs = {"codes": area.codes, "tiers": area.tiers, "cuts": area.cuts, "km": area.km, "required": ["HACCP"],
+              "mandatory": mandatory, "today": date(2026, 11, 25), "cap": 1000}
+    whole = [c["rut"] for c in fetch_candidates(driver, chunk=1000, **kwargs)]
+    assert len(whole) > 3
+    tiers = sorted(set(area.tiers.values()))
+    codes = tuple(tuple(sorted(c for c, t in area.tiers.items() if t == tier)) for tier in tiers)
+    plan = CandidatePlan(tuple(Walk.JOIN for _ in tiers), codes, ())
+    assert [c["rut"] for c in fetch_candidates(driver, chunk=3, **kwargs)] == whole
+    assert [c["rut"] for c in fetch_candidates(driver, plan=plan, chunk=3, **kwargs)] == whole
+
+
 def test_large_firms_and_buyers_never_come_back(driver, scenario):
     catalog, area = scenario
     found = fetch_candidates(driver, codes=area.codes, tiers=area.tiers, cuts=area.cuts, km=area.km, required=[],
