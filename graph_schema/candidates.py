@@ -23,18 +23,8 @@ from neo4j import Driver, RoutingControl
 
 from matching.candidates import CandidatePlan, PlannerCounts, Walk
 
-NEED_CONTEXT: LiteralString = """
-MATCH (n:Need {id: $need_id})
-OPTIONAL MATCH (b:Buyer {rut: n.buyer_rut})
-CALL (b) {
-  OPTIONAL MATCH (b)-[:OPERATES_IN]->(s:Sector)
-  WITH collect(CASE WHEN s.level = 'section' THEN s.code ELSE left(s.code, 2) END) AS keys,
-       collect(s.section) AS sections
-  OPTIONAL MATCH (other:Buyer)-[:OPERATES_IN]->(o:Sector)
-  WHERE other <> b AND (left(o.code, 2) IN keys OR o.section IN keys OR (o.level = 'section' AND o.code IN sections))
-  RETURN collect(DISTINCT other.rut) AS peers
-}
-RETURN n {
+# The need's own fields (``n`` bound).
+_NEED_MAP: LiteralString = """n {
   .id, .buyer_rut, .title, .description, .radius_km, .volume_uf, .certifications_mandatory, .status,
   .project_id,
   prefer: coalesce(n.prefer, []),
@@ -43,8 +33,21 @@ RETURN n {
   comuna: COLLECT { MATCH (n)-[:LOCATED_IN]->(c:Comuna) RETURN c.cut LIMIT 1 }[0],
   sectors: COLLECT { MATCH (n)-[:IN_SECTOR]->(s:Sector) RETURN s.code ORDER BY s.code },
   required: COLLECT { MATCH (n)-[:REQUIRES]->(c:Certification) RETURN c.code ORDER BY c.code }
-} AS need,
-CASE WHEN b IS NULL THEN null ELSE b {
+}"""
+
+# The buyer (``b`` bound, possibly null): the buyers of its industry (same ISIC division, or
+# section for a buyer registered at section level) and its current suppliers. Finding those
+# buyers walks every buyer's relationships (~11,000 db hits at 540 buyers), the costly part.
+_BUYER_PEERS: LiteralString = """CALL (b) {
+  OPTIONAL MATCH (b)-[:OPERATES_IN]->(s:Sector)
+  WITH collect(CASE WHEN s.level = 'section' THEN s.code ELSE left(s.code, 2) END) AS keys,
+       collect(s.section) AS sections
+  OPTIONAL MATCH (other:Buyer)-[:OPERATES_IN]->(o:Sector)
+  WHERE other <> b AND (left(o.code, 2) IN keys OR o.section IN keys OR (o.level = 'section' AND o.code IN sections))
+  RETURN collect(DISTINCT other.rut) AS peers
+}
+"""
+_BUYER_MAP: LiteralString = """CASE WHEN b IS NULL THEN null ELSE b {
   .rut, .name,
   comuna: COLLECT { MATCH (b)-[:LOCATED_IN]->(c:Comuna) RETURN c.cut LIMIT 1 }[0],
   peers: peers,
@@ -54,8 +57,19 @@ CASE WHEN b IS NULL THEN null ELSE b {
             COLLECT { MATCH (f)-[:LOCATED_IN]->(c:Comuna) RETURN c.cut LIMIT 1 }[0],
             COLLECT { MATCH (f)-[:MEMBER_OF]->(co:Cooperative) RETURN co.rut }, f:Cooperative]
   }
-} END AS buyer
-"""
+} END"""
+
+NEED_CONTEXT: LiteralString = """
+MATCH (n:Need {id: $need_id})
+OPTIONAL MATCH (b:Buyer {rut: n.buyer_rut})
+""" + _BUYER_PEERS + "RETURN " + _NEED_MAP + " AS need,\n" + _BUYER_MAP + " AS buyer\n"
+
+# The same in two parts, so the match endpoint can read the buyer's part while the candidate
+# query runs (it needs only the need's part).
+NEED: LiteralString = "MATCH (n:Need {id: $need_id})\nRETURN " + _NEED_MAP + " AS need\n"
+BUYER_CONTEXT: LiteralString = """
+OPTIONAL MATCH (b:Buyer {rut: $buyer_rut})
+""" + _BUYER_PEERS + "RETURN " + _BUYER_MAP + " AS buyer\n"
 
 # Everything ``matching.features`` reads about one firm ``f`` located in comuna ``c``, from a single
 # walk over f's relationships (one pattern per relationship type would walk them six times), then
@@ -279,24 +293,47 @@ def fetch_need_context(driver: Driver, need_id: str) -> dict | None:
     return {"need": records[0]["need"], "buyer": records[0]["buyer"]}
 
 
+def candidate_query(*, codes: list[str], tiers: dict[str, int], cuts: list[str], km: dict[str, float],
+                    required: list[str], mandatory: bool, today: date, cap: int, plan: CandidatePlan | None = None,
+                    chunk: int = CANDIDATE_CHUNK) -> tuple[LiteralString, dict]:
+    """The candidate query for a search area and its parameters: the planned query with a ``plan``
+    (``matching.candidates.plan_candidates``), otherwise the reference query."""
+    params = {
+        "codes": codes, "tiers": tiers, "cuts": cuts, "km": km, "required": required, "mandatory": mandatory,
+        "today": today.isoformat(), "cap": cap, "chunk": chunk,
+        "rings": [list(r) for r in plan.rings] if plan else [], "start": plan.start if plan else None,
+    }
+    if plan is None:
+        return CANDIDATES, params
+    params.update({f"codes{i}": list(c) for i, c in enumerate(plan.tier_codes)})
+    return planned_query(plan), params
+
+
+def fetch_need(driver: Driver, need_id: str) -> dict | None:
+    """The need's own fields (``fetch_need_context``'s ``need``), or None when there is no such need."""
+    records, _, _ = driver.execute_query(NEED, need_id=need_id, routing_=RoutingControl.READ)
+    return records[0]["need"] if records else None
+
+
+def fetch_buyer_context(driver: Driver, buyer_rut: str) -> dict | None:
+    """``fetch_need_context``'s ``buyer`` for a buyer's RUT (None when there is no such buyer)."""
+    records, _, _ = driver.execute_query(BUYER_CONTEXT, buyer_rut=buyer_rut, routing_=RoutingControl.READ)
+    return records[0]["buyer"]
+
+
 def fetch_candidates(driver: Driver, *, codes: list[str], tiers: dict[str, int], cuts: list[str],
                      km: dict[str, float], required: list[str], mandatory: bool, today: date,
                      cap: int, plan: CandidatePlan | None = None, chunk: int = CANDIDATE_CHUNK) -> list[dict]:
     """The capped candidate set with raw attributes, in (tier, distance, RUT) order.
 
-    With a ``plan`` (``matching.candidates.plan_candidates``) the planned query runs, otherwise the
-    reference query; both return the same candidates. They arrive in records of ``chunk`` firms.
+    With a ``plan`` the planned query runs, otherwise the reference query; both return the same
+    candidates. They arrive in records of ``chunk`` firms.
     """
     if not codes or not cuts:
         return []
-    query = CANDIDATES if plan is None else planned_query(plan)
-    tier_codes = {f"codes{i}": list(c) for i, c in enumerate(plan.tier_codes)} if plan else {}
-    records, _, _ = driver.execute_query(
-        query, codes=codes, tiers=tiers, cuts=cuts, km=km, required=required, mandatory=mandatory,
-        today=today.isoformat(), cap=cap, rings=[list(r) for r in plan.rings] if plan else [],
-        start=plan.start if plan else None, chunk=chunk, **tier_codes,
-        routing_=RoutingControl.READ,
-    )
+    query, params = candidate_query(codes=codes, tiers=tiers, cuts=cuts, km=km, required=required,
+                                    mandatory=mandatory, today=today, cap=cap, plan=plan, chunk=chunk)
+    records, _, _ = driver.execute_query(query, params, routing_=RoutingControl.READ)
     return [candidate for record in records for candidate in record["candidates"]]
 
 

@@ -29,13 +29,13 @@ from neo4j.exceptions import ClientError, ConstraintError
 
 from graph_schema import duplicates
 from graph_schema.firms import firm_row, write_firms_tx
+from matching.collector import cyclic_gc_paused
 from matching.dedupe import DUPLICATE_THRESHOLD, FirmName, Match, find_duplicates
 from matching.errors import InvalidInput
 from matching.imports import (
     MergedFirm,
     ParsedFile,
     RowError,
-    cyclic_gc_paused,
     merge_by_rut,
     same_state,
     target_state,

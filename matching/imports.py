@@ -11,13 +11,11 @@ a ``FirmRecord`` holding only the cells it filled, validated and normalized by
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
 import math
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -27,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from matching.catalog import Catalog
+from matching.collector import cyclic_gc_paused
 from matching.errors import FieldError, InvalidInput
 from matching.messages import field_errors
 from matching.records import FirmRecord, normalize_firm
@@ -130,23 +129,6 @@ class MergedFirm:
 
 class ImportFileError(InvalidInput):
     """The file as a whole cannot be read (encoding, header, missing columns)."""
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a whole file is read or written.
-
-    A 100,000-row file becomes a few million small dicts, lists and strings, none of them in a
-    cycle (reference counting frees them); each full collection would walk all of them again, a
-    third of the parse time. The collector resumes afterwards if it was running.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # -- decoding ------------------------------------------------------------------------------------

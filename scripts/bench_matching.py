@@ -176,20 +176,19 @@ def naive_match(driver, catalog, ranker, need_id: str) -> tuple[float, int]:
 
 def profile_candidates(driver, catalog, need_id: str) -> dict:
     """PROFILE of the candidate query for one need, planned as the service plans it."""
-    from graph_schema.candidates import fetch_need_context, planned_query, planner_counts
+    from graph_schema.candidates import candidate_query, fetch_need_context, planner_counts
     from matching.candidates import CANDIDATE_CAP, plan_need, search_area
     from matching.features import need_context
 
     ctx = need_context(fetch_need_context(driver, need_id))
     area = search_area(catalog, ctx.comuna, ctx.radius_km, ctx.sectors)
     plan = plan_need(area, planner_counts(driver), ctx.required, ctx.mandatory)
+    query, params = candidate_query(codes=area.codes, tiers=area.tiers, cuts=area.cuts, km=area.km,
+                                    required=list(ctx.required), mandatory=ctx.mandatory,
+                                    today=datetime.now(UTC).date(), cap=CANDIDATE_CAP, plan=plan)
     with driver.session() as session:
-        result = session.run("PROFILE " + planned_query(plan), codes=area.codes, tiers=area.tiers,
-                             cuts=area.cuts, km=area.km, required=list(ctx.required), mandatory=ctx.mandatory,
-                             today=datetime.now(UTC).date().isoformat(), cap=CANDIDATE_CAP,
-                             rings=[list(r) for r in plan.rings], start=plan.start,
-                             **{f"codes{i}": list(c) for i, c in enumerate(plan.tier_codes)})
-        rows = len(result.single(strict=True)["candidates"])
+        result = session.run("PROFILE " + query, params)
+        rows = sum(len(record["candidates"]) for record in result)
         summary = result.consume()
     operators = []
 

@@ -1,5 +1,6 @@
 """gunicorn settings for Encadena: loopback by default, stateless workers, driver made after fork."""
 
+import gc
 import multiprocessing
 import os
 
@@ -15,3 +16,11 @@ preload_app = False
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+
+
+def post_worker_init(worker):
+    """Exempt what the worker built at start (Flask app, scikit-learn, numpy, pydantic models) from
+    the cyclic garbage collector: its full collections then walk only what requests create. Without
+    it, an occasional full collection during a match request added 10-30 ms (the p95 tail).
+    """
+    gc.freeze()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -30,6 +31,7 @@ from matching.candidates import (
     search_area,
 )
 from matching.catalog import Catalog
+from matching.collector import cyclic_gc_paused
 from matching.errors import Conflict, NotFound
 from matching.features import FEATURES, NeedContext, need_context
 from matching.matcher import match_response
@@ -46,6 +48,9 @@ MODEL_RECHECK_SECONDS = 30.0
 # and locate the nearest firms outside a radius (config PLANNER_COUNTS_SECONDS may change it).
 PLANNER_COUNTS_SECONDS = 600.0
 _KEY = "encadena.ranker"
+# Threads that run a request's independent reads beside its main query (created on first use,
+# after gunicorn forks the worker).
+_BACKGROUND = ThreadPoolExecutor(max_workers=4, thread_name_prefix="encadena-read")
 _COUNTS_KEY = "encadena.planner_counts"
 
 
@@ -121,14 +126,22 @@ def served_model_version() -> str:
 
 def match_need(need_id: str, principal: Principal, limit: int) -> dict:
     """The ranked, explained candidates of a need; a buyer only reaches its own needs (404 otherwise)."""
+    with cyclic_gc_paused():
+        return _match_need(need_id, principal, limit)
+
+
+def _match_need(need_id: str, principal: Principal, limit: int) -> dict:
     driver = get_driver()
     catalog = get_catalog()
-    found = candidates_repo.fetch_need_context(driver, need_id)
-    if found is None or (principal.is_buyer and found["need"]["buyer_rut"] != principal.buyer_rut):
+    need = candidates_repo.fetch_need(driver, need_id)
+    if need is None or (principal.is_buyer and need["buyer_rut"] != principal.buyer_rut):
         raise NotFound(f"No existe una necesidad con id {need_id}.")
-    if found["need"].get("comuna") not in catalog.comunas:
+    if need.get("comuna") not in catalog.comunas:
         raise Conflict(f"La necesidad {need_id} no tiene una comuna válida; corríjala antes de buscar proveedores.")
-    ctx = need_context(found)
+    # The buyer's part of the context (its industry's buyers, its suppliers) only feeds the
+    # features: Neo4j reads it on another thread while the candidate query runs.
+    buyer = _BACKGROUND.submit(candidates_repo.fetch_buyer_context, driver, need["buyer_rut"])
+    ctx = need_context({"need": need, "buyer": None})
     area = search_area(catalog, ctx.comuna, ctx.radius_km, ctx.sectors)
     counts = planner_counts()
     candidates = candidates_repo.fetch_candidates(
@@ -136,6 +149,7 @@ def match_need(need_id: str, principal: Principal, limit: int) -> dict:
         mandatory=ctx.mandatory, today=ctx.as_of_date, cap=CANDIDATE_CAP,
         plan=plan_need(area, counts, ctx.required, ctx.mandatory),
     )
+    ctx = need_context({"need": need, "buyer": buyer.result()}, as_of=ctx.as_of)
     diagnostics = None
     if len(candidates) < limit:
         diagnostics = diagnose(driver, catalog, ctx, area, counts[0])
