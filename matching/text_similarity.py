@@ -58,6 +58,26 @@ def fold_text(text: str | None) -> str:
     return (text or "").translate(_FOLD).lower()
 
 
+def _word_byte(code: int) -> bytes:
+    folded = fold_text(chr(code))
+    return folded.encode() if _WORD.fullmatch(folded) else b" "
+
+
+# The same folding for Latin-1 text as one byte table (bytes.translate runs in C, str.translate
+# looks each character up in a dict): a character that folds to a letter or digit becomes it,
+# every other one a space, NUL stays NUL (it separates the texts of a batch).
+_WORD_BYTES = b"".join(b"\0" if code == 0 else _word_byte(code) for code in range(256))
+
+
+def words_of_many(texts: Sequence[str]) -> list[list[str]]:
+    """``_WORD.findall(fold_text(text))`` for each text, in one pass over all of them."""
+    try:
+        joined = "\0".join(t.replace("\0", " ") for t in texts).encode("latin-1")
+    except UnicodeEncodeError:  # a character beyond Latin-1 ("–", "“"): text by text
+        return [_WORD.findall(fold_text(t)) for t in texts]
+    return [part.split() for part in joined.translate(_WORD_BYTES).decode("ascii").split("\0")]
+
+
 def stem(word: str) -> str:
     """Strip a Spanish plural: quesos -> queso, yogures -> yogur, flores -> flor."""
     if len(word) > 4 and word.endswith("es") and word[-3] not in "aeiou":
@@ -89,6 +109,36 @@ def terms(text: str | None) -> list[str]:
     return out
 
 
+def terms_of_many(texts: Sequence[str | None]) -> list[list[str]]:
+    """``terms`` of each text, as one pass: the texts not split before are folded as one string,
+    and each new word is looked up once for all of them (a 1,000-candidate set the process has not
+    seen costs ~4 ms instead of ~14 ms)."""
+    out: list[list[str]] = [[] for _ in texts]
+    todo: list[tuple[int, str]] = []
+    for i, text in enumerate(texts):
+        if text:
+            cached = _TERMS_OF_TEXT.get(text)
+            if cached is None:
+                todo.append((i, text))
+            else:
+                out[i] = cached
+    if not todo:
+        return out
+    if len(_TERMS_OF_TEXT) + len(todo) > _TEXT_CACHE_SIZE:
+        _TERMS_OF_TEXT.clear()
+    if len(_TERM_OF) > _TERM_CACHE_SIZE:
+        _TERM_OF.clear()
+    words = words_of_many([text for _, text in todo])
+    for word in {w for ws in words for w in ws}.difference(_TERM_OF):
+        _TERM_OF[word] = _term(word)
+    term_of = _TERM_OF.__getitem__
+    for (i, text), ws in zip(todo, words, strict=True):
+        found = [t for t in map(term_of, ws) if t]
+        _TERMS_OF_TEXT[text] = found
+        out[i] = found
+    return out
+
+
 def _term(word: str) -> str | None:
     """The term a folded word stands for, or None for stop words and short words."""
     if len(word) < MIN_TERM_LENGTH or word in STOPWORDS:
@@ -116,7 +166,7 @@ def text_similarity(query: str, documents: Sequence[str | None]) -> np.ndarray:
     query_terms = terms(query)
     if not documents or not query_terms:
         return out
-    doc_terms = [terms(d) for d in documents]
+    doc_terms = terms_of_many(documents)
     if not any(doc_terms):
         return out
     counts, vocabulary = _count_matrix([query_terms, *doc_terms])

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from matching.text_similarity import fold_text, shared_terms, stem, terms, text_similarity
+from matching.text_similarity import (
+    _WORD,
+    fold_text,
+    shared_terms,
+    stem,
+    terms,
+    terms_of_many,
+    text_similarity,
+    words_of_many,
+)
 
 
 @pytest.mark.parametrize(
@@ -23,6 +32,22 @@ def test_fold_text(text, expected):
 )
 def test_stem_strips_spanish_plurals(word, expected):
     assert stem(word) == expected
+
+
+LATIN_1 = "".join(chr(code) for code in range(1, 256))
+TEXTS = ["Quesos ÑUBLE artesanales", "Çà et là, ÆØÅ ß µ ÿ", "yogur; frutilla 100% natural", "", "a\0b",
+         LATIN_1, LATIN_1.upper()]
+
+
+@pytest.mark.parametrize("beyond_latin_1", ["", " — «Leche™» İstanbul \u212a"], ids=["latin-1", "beyond"])
+def test_words_of_many_splits_each_text_as_fold_text_and_the_word_pattern_do(beyond_latin_1):
+    texts = [t + beyond_latin_1 for t in TEXTS]
+    assert words_of_many(texts) == [_WORD.findall(fold_text(t)) for t in texts]
+
+
+def test_terms_of_many_equals_terms_text_by_text():
+    texts = ["Quesos y yogures", None, "", "Frutillas congeladas, IQF", "Quesos y yogures", "Leña — carbón"]
+    assert terms_of_many(texts) == [terms(t) for t in texts]
 
 
 def test_terms_drop_stop_words_and_procurement_filler():
