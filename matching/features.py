@@ -208,18 +208,51 @@ def cert_states(required: tuple[str, ...], certs: list, as_of: date, deadline: d
     out = []
     for code in required:
         entry = held.get(code)
-        status, until = (entry[1], native_date(entry[2])) if entry else (None, None)
-        if status == "valid" and (until is None or until >= as_of):
-            out.append(CertState(code, "valid", until, 1.0))
-        elif status == "in_progress":
-            in_time = deadline is None or (until is not None and until <= deadline)
-            out.append(CertState(code, "in_progress_in_time" if in_time else "in_progress_late", until,
-                                 in_progress_credit if in_time else 0.0))
-        elif status in ("valid", "expired"):
-            out.append(CertState(code, "expired", until, 0.0))
-        else:
+        if entry is None:
             out.append(CertState(code, "missing", None, 0.0))
+            continue
+        until = native_date(entry[2])
+        state, credit = _standing(entry[1], until, as_of, deadline, in_progress_credit)
+        out.append(CertState(code, state, None if state == "missing" else until, credit))
     return out
+
+
+def _standing(status: str | None, until: date | None, as_of: date, deadline: date | None,
+              in_progress_credit: float) -> tuple[str, float]:
+    """``(state, credit)`` of one held certification (``CertState``)."""
+    if status == "valid" and (until is None or until >= as_of):
+        return "valid", 1.0
+    if status == "in_progress":
+        if deadline is None or (until is not None and until <= deadline):
+            return "in_progress_in_time", in_progress_credit
+        return "in_progress_late", 0.0
+    if status in ("valid", "expired"):
+        return "expired", 0.0
+    return "missing", 0.0
+
+
+def cert_columns(required: tuple[str, ...], cands: list[dict], as_of: date, deadline: date | None,
+                 in_progress_credit: float = IN_PROGRESS_CREDIT) -> tuple[np.ndarray, np.ndarray]:
+    """``(credits, others)`` for a candidate set in one loop: the credit of each required
+    certification (candidates x required, as ``cert_states``) and the count of other valid ones
+    (as ``other_valid_certs``). Most firms hold none of the required codes, so no per-firm objects.
+    """
+    index = {code: j for j, code in enumerate(required)}
+    credits = np.zeros((len(cands), len(required)))
+    others = np.zeros(len(cands))
+    for i, cand in enumerate(cands):
+        held: dict[str, list] = {}
+        for entry in cand["certs"] or ():
+            if entry[0] in index:
+                held[entry[0]] = entry  # the last entry of a code wins, as in cert_states
+            elif entry[1] == "valid":
+                until = native_date(entry[2])
+                if until is None or until >= as_of:
+                    others[i] += 1
+        for code, entry in held.items():
+            credits[i, index[code]] = _standing(entry[1], native_date(entry[2]), as_of, deadline,
+                                                in_progress_credit)[1]
+    return credits, others
 
 
 def other_valid_certs(required: tuple[str, ...], certs: list, as_of: date) -> int:
@@ -306,19 +339,13 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
 
         # Certifications.
         as_of_date = ctx.as_of_date
+        credits, others = cert_columns(ctx.required, cands, as_of_date, ctx.deadline, self.in_progress_credit)
         if ctx.required:
-            credits = np.array([
-                [s.credit for s in cert_states(ctx.required, c["certs"], as_of_date, ctx.deadline,
-                                               self.in_progress_credit)]
-                for c in cands
-            ])
             columns["cert_coverage"] = credits.mean(axis=1)
             columns["cert_missing"] = (credits == 0).mean(axis=1)
         else:
             columns["cert_coverage"] = np.zeros(n)
             columns["cert_missing"] = np.zeros(n)
-        others = np.fromiter((other_valid_certs(ctx.required, c["certs"], as_of_date) for c in cands),
-                             dtype=float, count=n)
         raw["other_certifications"] = others
         columns["other_certifications"] = np.minimum(others, OTHER_CERTS_SATURATION) / OTHER_CERTS_SATURATION
 

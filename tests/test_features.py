@@ -18,7 +18,9 @@ from matching.features import (
     CandidateFeaturizer,
     NeedContext,
     Supplier,
+    cert_columns,
     cert_states,
+    other_valid_certs,
 )
 
 AS_OF = 1_790_000_000.0  # 2026-09-21
@@ -128,6 +130,26 @@ def test_certification_credit(status, until, deadline, state, credit):
     certs = [["HACCP", status, until]] if status else []
     [result] = cert_states(("HACCP",), certs, date(2026, 9, 21), deadline)
     assert (result.state, result.credit) == (state, credit)
+
+
+@pytest.mark.parametrize("deadline", [None, date(2027, 6, 30)], ids=["no-deadline", "deadline"])
+def test_cert_columns_agree_with_cert_states_firm_by_firm(deadline):
+    import random
+
+    rng = random.Random(7)
+    codes = ["HACCP", "ISO9001", "BPA", "BPM", "APL", "???"]
+    statuses = ["valid", "in_progress", "expired", "unknown", None]
+    dates = [None, "2024-02-29", "2026-09-21", "2027-01-15", "2027-09-15", date(2027, 3, 1)]
+    cands = [{"certs": [[rng.choice(codes), rng.choice(statuses), rng.choice(dates)]
+                        for _ in range(rng.randint(0, 4))] or rng.choice([[], None])} for _ in range(400)]
+    as_of = date(2026, 9, 21)
+    for required in [(), ("HACCP",), ("BPA", "HACCP", "ISO9001")]:
+        credits, others = cert_columns(required, cands, as_of, deadline)
+        assert credits.shape == (len(cands), len(required))
+        for i, cand in enumerate(cands):
+            states = cert_states(required, cand["certs"], as_of, deadline)
+            assert credits[i].tolist() == [s.credit for s in states]
+            assert others[i] == other_valid_certs(required, cand["certs"], as_of)
 
 
 def test_certification_coverage_and_missing_share(catalog):
