@@ -7,7 +7,6 @@ from typing import LiteralString
 from neo4j import Driver, ManagedTransaction, RoutingControl
 
 from matching.errors import FieldError, InvalidInput, NotFound
-from matching.text import fold
 
 # Scalar properties a firm record may carry; anything else lives in relationships.
 FIRM_PROPERTIES = (
@@ -173,8 +172,6 @@ RETURN score, """ + FIRM_PROJECTION + " AS firm"
 def firm_row(values: dict) -> dict:
     """Split a normalized firm (``matching.records.normalize_firm``) into the query's row shape."""
     props = {k: values[k] for k in FIRM_PROPERTIES if k in values}
-    if "name" in props:
-        props["name_key"] = fold(props["name"])
     return {
         "rut": values["rut"],
         "props": props,

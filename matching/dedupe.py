@@ -17,9 +17,11 @@ Pure Python: records in, ``Match`` objects out; no database.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -58,6 +60,7 @@ MIN_BLOCK_TOKEN_LENGTH = 3
 PARALLEL_BLOCK_SIZE = 500
 # Phones compare on their last digits (with or without +56, area code or spaces).
 PHONE_DIGITS = 8
+_NON_DIGIT = re.compile(r"[^0-9]")
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,9 @@ class Match:
     evidence: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Prepared:
+class _Prepared(NamedTuple):
+    """A record ready to compare (a tuple: 100,000 of them are built per import)."""
+
     record: FirmName
     key: str
     sorted_key: str
@@ -94,7 +98,7 @@ class _Prepared:
 
 
 def _phone(value: str | None) -> str | None:
-    digits = "".join(ch for ch in value or "" if ch.isdigit())
+    digits = _NON_DIGIT.sub("", value) if value else ""
     return digits[-PHONE_DIGITS:] if len(digits) >= PHONE_DIGITS else None
 
 

@@ -46,6 +46,10 @@ MIN_IMPORT_RATE = 5000.0
 # Bench firms get RUT numbers below 10,000,000 (tests use 10,000,000 and above) and this source.
 BENCH_SOURCE = "bench-import"
 BASELINE_SOURCE = "bench-baseline"
+WARM_UP_SOURCE = "bench-warm-up"
+# Firms imported (and deleted) before the timed import: the first import after Neo4j starts runs
+# its write path interpreted, with a cold page cache (about half the rate of the next ones).
+WARM_UP_FIRMS = 10_000
 
 DELETE_BENCH_BATCH: LiteralString = """
 MATCH (f:Firm {source: $source})
@@ -295,13 +299,13 @@ def _delete_bench_firms(driver, source: str) -> int:
 
 
 def run_import_bench(driver, firms: int, baseline_firms: int, seed: int, batch_size: int, keep: bool,
-                     console: Console) -> dict:
+                     console: Console, warm_up_firms: int = WARM_UP_FIRMS) -> dict:
     from graph_schema.firms import WRITE_FIRMS, firm_row
     from graph_schema.imports import WRITERS, import_firms
     from graph_schema.reference import fetch_catalog
     from matching.imports import merge_by_rut, parse_import, target_state
 
-    for source in (BENCH_SOURCE, BASELINE_SOURCE):
+    for source in (BENCH_SOURCE, BASELINE_SOURCE, WARM_UP_SOURCE):
         _delete_bench_firms(driver, source)
     records, _, _ = driver.execute_query(STORED_RUT_NUMBERS)
     firms_before = records[0]["firms"]
@@ -321,6 +325,19 @@ def run_import_bench(driver, firms: int, baseline_firms: int, seed: int, batch_s
                 tasks[stage] = progress.add_task({"read": "Import: parse + validate", "write": "Import: write batches",
                                                   "dedupe": "Import: possible duplicates"}[stage], total=total)
             progress.update(tasks[stage], completed=done, total=total)
+
+        warm_up = None
+        if warm_up_firms:
+            warm_task = progress.add_task(f"Warm-up: import {warm_up_firms:,} other firms, then delete them", total=1)
+            started = time.perf_counter()
+            warm_report = import_firms(driver, parse_import(make_import_csv(warm_up_firms, seed + 2, 10_000_000, taken),
+                                                            catalog), now=now, source=WARM_UP_SOURCE,
+                                       batch_size=batch_size)
+            warm_seconds = time.perf_counter() - started
+            _delete_bench_firms(driver, WARM_UP_SOURCE)
+            warm_up = {"firms": warm_report.created, "seconds": round(warm_seconds, 2),
+                       "firms_per_second": round(warm_report.created / warm_seconds)}
+            progress.update(warm_task, completed=1)
 
         started = time.perf_counter()
         parsed = parse_import(data, catalog, on_progress=lambda done, total: update("read", done, total))
@@ -352,6 +369,7 @@ def run_import_bench(driver, firms: int, baseline_firms: int, seed: int, batch_s
     baseline_rate = len(sample_parsed.rows) / baseline_seconds
     return {
         "firms_in_graph_before": firms_before, "batch_size": batch_size, "writers": WRITERS, "seed": seed,
+        "warm_up": warm_up,
         "csv_bytes": len(data),
         "import": {"firms": report.created, "rejected_rows": report.rejected_rows, "seconds": round(import_seconds, 2),
                    "firms_per_second": round(rate), "parse_seconds": round(parse_seconds, 2),
@@ -373,13 +391,16 @@ def run_import_bench(driver, firms: int, baseline_firms: int, seed: int, batch_s
 @click.option("--seed", default=7, show_default=True)
 @click.option("--batch-size", default=10_000, show_default=True)
 @click.option("--keep", is_flag=True, help="Keep the bench firms in the graph afterwards.")
-def bench_import(firms: int, baseline_firms: int, seed: int, batch_size: int, keep: bool) -> None:
+@click.option("--warm-up-firms", default=WARM_UP_FIRMS, show_default=True,
+              help="Firms imported and deleted before the timed import (0: none; the first import after Neo4j "
+                   "starts is slower).")
+def bench_import(firms: int, baseline_firms: int, seed: int, batch_size: int, keep: bool, warm_up_firms: int) -> None:
     """Import 100,000 firms (comuna, sectors, certifications): firms/s vs one MERGE per row."""
     from scripts.cli import open_driver
 
     console = Console(width=max(Console().width, 120))
     with open_driver() as driver:
-        result = run_import_bench(driver, firms, baseline_firms, seed, batch_size, keep, console)
+        result = run_import_bench(driver, firms, baseline_firms, seed, batch_size, keep, console, warm_up_firms)
     imp, base = result["import"], result["baseline_merge_per_row"]
     table = Table(title=f"Import: {imp['firms']:,} firms with comuna, sector and certification relationships")
     for col in ("method", "firms", "seconds", "firms/s"):
@@ -389,6 +410,10 @@ def bench_import(firms: int, baseline_firms: int, seed: int, batch_size: int, ke
                   f"{imp['firms']:,}", f"{imp['seconds']:.1f}", f"{imp['firms_per_second']:,}")
     table.add_row("baseline: one MERGE per row, one transaction each (sample)", f"{base['firms']:,}",
                   f"{base['seconds']:.1f}", f"{base['firms_per_second']:,}")
+    if result["warm_up"]:
+        warm = result["warm_up"]
+        table.add_row("warm-up before the timed import (other firms, deleted)", f"{warm['firms']:,}",
+                      f"{warm['seconds']:.1f}", f"{warm['firms_per_second']:,}")
     console.print(table)
     rels = imp["relationships"]
     console.print(f"Stages (s): parse+validate {imp['parse_seconds']}, " + ", ".join(

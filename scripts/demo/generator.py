@@ -456,7 +456,7 @@ class _Generator:
             "certifications": [{"code": code, "status": status, "valid_until": until.isoformat()}
                                for code, (status, until) in f.certifications.items()],
             "advised": f.advised,
-            "props": {"name": f.name, "name_key": f.name_key, "annual_sales_uf": f.sales,
+            "props": {"name": f.name, "annual_sales_uf": f.sales,
                       "size_segment": f.segment, "employees": f.employees, "owner_gender": f.gender,
                       "products": f.products, "phone": f.phone, "email": f.email, "source": "demo", "demo": True},
         }
