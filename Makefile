@@ -14,8 +14,10 @@ PORT ?= 8000
 # The demo size calibrated to DESIGN.md (docs/demo-data.md); other sizes scale every count.
 DEMO_FIRMS ?= 20000
 
-# The test instance has its own port and data folder so it can run beside `make run`.
-TEST_ENV := NEO4J_URI=bolt://127.0.0.1:7688 ENCADENA_NEO4J_HOME=.data/neo4j-test NEO4J_HEAP=1g NEO4J_PAGECACHE=1g
+# The test instance has its own port and data folder so it can run beside `make run`
+# (TEST_NEO4J_PORT lets two checkouts run their suites at once).
+TEST_NEO4J_PORT ?= 7688
+TEST_ENV := NEO4J_URI=bolt://127.0.0.1:$(TEST_NEO4J_PORT) ENCADENA_NEO4J_HOME=.data/neo4j-test NEO4J_HEAP=1g NEO4J_PAGECACHE=1g
 
 .PHONY: help install system-packages run serve stop test lint neo4j-start neo4j-stop
 
