@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
+from graph_schema.driver import Graph
 from matching.errors import NotFound
 from matching.text import fold
 
@@ -64,7 +65,7 @@ def buyer_row(values: dict) -> dict:
     return {**values, "name_key": fold(values["name"])}
 
 
-def upsert_buyer(driver: Driver, values: dict, now: str) -> tuple[dict, bool]:
+def upsert_buyer(driver: Graph, values: dict, now: str) -> tuple[dict, bool]:
     """Create or replace one buyer by RUT; return ``(buyer, created)``."""
     row = buyer_row(values)
 
@@ -77,13 +78,13 @@ def upsert_buyer(driver: Driver, values: dict, now: str) -> tuple[dict, bool]:
         return session.execute_write(work)
 
 
-def get_buyer(driver: Driver, rut: str) -> dict:
+def get_buyer(driver: Graph, rut: str) -> dict:
     records, _, _ = driver.execute_query(GET_BUYER, rut=rut, routing_=RoutingControl.READ)
     if not records:
         raise NotFound(f"No existe un comprador con RUT {rut}.")
     return records[0]["buyer"]
 
 
-def list_buyers(driver: Driver, *, after: str, limit: int) -> list[dict]:
+def list_buyers(driver: Graph, *, after: str, limit: int) -> list[dict]:
     records, _, _ = driver.execute_query(LIST_BUYERS, after=after, limit=limit, routing_=RoutingControl.READ)
     return [r["buyer"] for r in records]

@@ -19,8 +19,9 @@ from __future__ import annotations
 from datetime import date
 from typing import LiteralString
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
+from graph_schema.driver import Graph
 from matching.candidates import CandidatePlan, PlannerCounts, Walk
 
 # The need's own fields (``n`` bound).
@@ -285,7 +286,7 @@ RETURN in_radius, outside_count,
 """
 
 
-def fetch_need_context(driver: Driver, need_id: str) -> dict | None:
+def fetch_need_context(driver: Graph, need_id: str) -> dict | None:
     """``{"need": {...}, "buyer": {...} | None}`` for a need id, or None when there is no such need."""
     records, _, _ = driver.execute_query(NEED_CONTEXT, need_id=need_id, routing_=RoutingControl.READ)
     if not records:
@@ -309,19 +310,19 @@ def candidate_query(*, codes: list[str], tiers: dict[str, int], cuts: list[str],
     return planned_query(plan), params
 
 
-def fetch_need(driver: Driver, need_id: str) -> dict | None:
+def fetch_need(driver: Graph, need_id: str) -> dict | None:
     """The need's own fields (``fetch_need_context``'s ``need``), or None when there is no such need."""
     records, _, _ = driver.execute_query(NEED, need_id=need_id, routing_=RoutingControl.READ)
     return records[0]["need"] if records else None
 
 
-def fetch_buyer_context(driver: Driver, buyer_rut: str) -> dict | None:
+def fetch_buyer_context(driver: Graph, buyer_rut: str) -> dict | None:
     """``fetch_need_context``'s ``buyer`` for a buyer's RUT (None when there is no such buyer)."""
     records, _, _ = driver.execute_query(BUYER_CONTEXT, buyer_rut=buyer_rut, routing_=RoutingControl.READ)
     return records[0]["buyer"]
 
 
-def fetch_candidates(driver: Driver, *, codes: list[str], tiers: dict[str, int], cuts: list[str],
+def fetch_candidates(driver: Graph, *, codes: list[str], tiers: dict[str, int], cuts: list[str],
                      km: dict[str, float], required: list[str], mandatory: bool, today: date,
                      cap: int, plan: CandidatePlan | None = None, chunk: int = CANDIDATE_CHUNK) -> list[dict]:
     """The capped candidate set with raw attributes, in (tier, distance, RUT) order.
@@ -337,7 +338,7 @@ def fetch_candidates(driver: Driver, *, codes: list[str], tiers: dict[str, int],
     return [candidate for record in records for candidate in record["candidates"]]
 
 
-def planner_counts(driver: Driver) -> PlannerCounts:
+def planner_counts(driver: Graph) -> PlannerCounts:
     """``(non-large firms per class per comuna, firms per comuna, holders per certification)`` for
     ``matching.candidates.plan_candidates``."""
     records, _, _ = driver.execute_query(CLASS_COMUNA_COUNTS, routing_=RoutingControl.READ)
@@ -349,7 +350,7 @@ def planner_counts(driver: Driver) -> PlannerCounts:
     return by_class, {r["cut"]: r["n"] for r in degrees}, {r["code"]: r["n"] for r in holders}
 
 
-def fetch_firms(driver: Driver, ruts: list[str]) -> list[dict]:
+def fetch_firms(driver: Graph, ruts: list[str]) -> list[dict]:
     """Candidate attributes for the given RUTs (unknown RUTs are skipped)."""
     if not ruts:
         return []
@@ -357,13 +358,13 @@ def fetch_firms(driver: Driver, ruts: list[str]) -> list[dict]:
     return records[0]["candidates"] if records else []
 
 
-def fetch_sector_firms(driver: Driver, codes: list[str]) -> list[dict]:
+def fetch_sector_firms(driver: Graph, codes: list[str]) -> list[dict]:
     """Every firm operating in ``codes`` with its attributes (the benchmark's naive baseline)."""
     records, _, _ = driver.execute_query(SECTOR_FIRMS, codes=codes, routing_=RoutingControl.READ)
     return records[0]["candidates"] if records else []
 
 
-def pool_count(driver: Driver, *, codes: list[str], cuts: list[str]) -> int:
+def pool_count(driver: Graph, *, codes: list[str], cuts: list[str]) -> int:
     """Non-large firms of ``codes`` located in ``cuts``, before any certification filter."""
     if not codes or not cuts:
         return 0
@@ -371,7 +372,7 @@ def pool_count(driver: Driver, *, codes: list[str], cuts: list[str]) -> int:
     return records[0]["n"]
 
 
-def diagnose_pool(driver: Driver, *, origin: str, codes: list[str], cuts: list[str]) -> dict:
+def diagnose_pool(driver: Graph, *, origin: str, codes: list[str], cuts: list[str]) -> dict:
     """``{"in_radius", "outside_count", "nearest_km", "nearest_cut"}`` for a short or empty list."""
     if not codes:
         return {"in_radius": 0, "outside_count": 0, "nearest_km": None, "nearest_cut": None}

@@ -1,17 +1,63 @@
-"""The one way Encadena opens a Neo4j driver (service workers and command-line jobs alike)."""
+"""The one way Encadena opens Neo4j: a driver bound to one database (``Graph``), for every process.
+
+The official driver has no default database, so ``Graph`` names it on every ``execute_query`` and
+every session: on a cluster or Aura that also spares the driver a home-database lookup per query.
+Repositories take a ``Graph`` and use only ``execute_query`` and ``session``, as with a driver.
+"""
 
 from __future__ import annotations
 
-from neo4j import Driver, GraphDatabase
+from typing import Any, LiteralString
+
+from neo4j import Driver, GraphDatabase, Query, RoutingControl, Session
 
 # Fail fast when Neo4j is down: the API answers 503 within a few seconds instead of hanging.
 CONNECTION_TIMEOUT_S = 3.0
 CONNECTION_ACQUISITION_TIMEOUT_S = 5.0
 MAX_TRANSACTION_RETRY_TIME_S = 5.0
+DEFAULT_DATABASE = "neo4j"
 
 
-def make_driver(uri: str, user: str, password: str, **options) -> Driver:
-    """A driver for ``bolt://`` or ``neo4j://`` (cluster routing) URIs with Encadena's timeouts."""
+class Graph:
+    """A ``neo4j.Driver`` bound to one database.
+
+    Parameters
+    ----------
+    driver : neo4j.Driver
+        The process's driver (thread-safe; one per process, never shared across a fork).
+    database : str
+        Named on every query and session.
+    """
+
+    def __init__(self, driver: Driver, database: str = DEFAULT_DATABASE):
+        self.driver = driver
+        self.database = database
+
+    def execute_query(self, query: LiteralString | Query, parameters: dict[str, Any] | None = None,
+                      routing_: RoutingControl = RoutingControl.WRITE, **kwargs: Any):
+        """``Driver.execute_query`` on this graph's database (a managed, retried transaction)."""
+        return self.driver.execute_query(query, parameters, routing_=routing_, database_=self.database, **kwargs)
+
+    def session(self, **config: Any) -> Session:
+        """A session on this graph's database, for units of work (``execute_read``/``execute_write``)."""
+        config.setdefault("database", self.database)
+        return self.driver.session(**config)
+
+    def verify_connectivity(self) -> None:
+        self.driver.verify_connectivity()
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> Graph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def make_graph(uri: str, user: str, password: str, database: str = DEFAULT_DATABASE, **options: Any) -> Graph:
+    """A ``Graph`` for ``bolt://`` or ``neo4j://`` (cluster routing) URIs with Encadena's timeouts."""
     defaults = {
         "connection_timeout": CONNECTION_TIMEOUT_S,
         "connection_acquisition_timeout": CONNECTION_ACQUISITION_TIMEOUT_S,
@@ -20,4 +66,11 @@ def make_driver(uri: str, user: str, password: str, **options) -> Driver:
         # Unknown-label warnings on an empty graph are noise in logs, not problems.
         "notifications_min_severity": "OFF",
     }
-    return GraphDatabase.driver(uri, auth=(user, password), **{**defaults, **options})
+    driver = GraphDatabase.driver(uri, auth=(user, password), **{**defaults, **options})
+    return Graph(driver, database)
+
+
+def graph_from_settings(settings, **options: Any) -> Graph:
+    """A ``Graph`` for ``application.settings.Settings`` (any object with its ``neo4j_*`` fields)."""
+    return make_graph(settings.neo4j_uri, settings.neo4j_username, settings.neo4j_password,
+                      settings.neo4j_database, **options)

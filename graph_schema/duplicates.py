@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 from typing import LiteralString
 
-from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
+from graph_schema.driver import Graph
 from graph_schema.firms import GET_FIRM
-from matching.dedupe import FirmName, Match, find_duplicates
+from matching.dedupe import FirmName, Match
 from matching.errors import Conflict, FieldError, InvalidInput, NotFound
 
 # Ranks of certification statuses: a merge keeps the best one.
@@ -268,14 +268,14 @@ def record_candidates_tx(tx: ManagedTransaction, matches: list[Match], now: str,
     return tx.run(RECORD_CANDIDATES, rows=candidate_rows(matches), now=now, source=source).data()
 
 
-def known_pairs(driver: Driver, matches: list[Match]) -> dict[str, dict]:
+def known_pairs(driver: Graph, matches: list[Match]) -> dict[str, dict]:
     """Existing candidates for these pairs, by pair key (what a dry run would find)."""
     keys = [f"{m.left}|{m.right}" for m in matches]
     records, _, _ = driver.execute_query(KNOWN_PAIRS, keys=keys, routing_=RoutingControl.READ)
     return {r["pair_key"]: dict(r) for r in records}
 
 
-def merged_away(driver: Driver, ruts: list[str]) -> dict[str, str]:
+def merged_away(driver: Graph, ruts: list[str]) -> dict[str, str]:
     """RUTs that an advisor merged into another firm, with the RUT kept."""
     records, _, _ = driver.execute_query(MERGED_AWAY, ruts=ruts, routing_=RoutingControl.READ)
     return {r["rut"]: r["kept_rut"] for r in records}
@@ -286,54 +286,25 @@ def _firm_names(records) -> list[FirmName]:
             for r in records]
 
 
-def all_firm_names(driver: Driver) -> list[FirmName]:
+def all_firm_names(driver: Graph) -> list[FirmName]:
     records, _, _ = driver.execute_query(ALL_FIRM_NAMES, routing_=RoutingControl.READ)
     return _firm_names(records)
 
 
-def firm_names_in_blocks(driver: Driver, comunas: list[str], sectors: list[str]) -> list[FirmName]:
+def firm_names_in_blocks(driver: Graph, comunas: list[str], sectors: list[str]) -> list[FirmName]:
     records, _, _ = driver.execute_query(FIRM_NAMES_IN_BLOCKS, comunas=comunas, sectors=sectors,
                                          routing_=RoutingControl.READ)
     return _firm_names(records)
 
 
-def scan(driver: Driver, *, threshold: float, now: str, dry_run: bool = False,
-         on_progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """Compare every firm with every other in its blocks; record new pairs. Returns counts and pairs."""
-    firms = all_firm_names(driver)
-    step = (lambda done, total: on_progress("compare", done, total)) if on_progress else None
-    matches = find_duplicates(firms, threshold=threshold, on_progress=step)
-    if dry_run:
-        known = known_pairs(driver, matches)
-        recorded = [{"id": known.get(k, {}).get("id"), "pair_key": k, "status": known.get(k, {}).get("status", "open"),
-                     "new": k not in known} for k in (f"{m.left}|{m.right}" for m in matches)]
-    else:
-        recorded = []
-        batch = 1000
-        for start in range(0, len(matches), batch):
-            with driver.session() as session:
-                recorded += session.execute_write(record_candidates_tx, matches[start:start + batch], now, "scan")
-            if on_progress:
-                on_progress("record", min(start + batch, len(matches)), len(matches))
-    scores = {f"{m.left}|{m.right}": m.score for m in matches}
-    return {
-        "firms": len(firms),
-        "pairs": len(matches),
-        "new": sum(1 for r in recorded if r["new"]),
-        "open": sum(1 for r in recorded if r["status"] == "open"),
-        "decided": sum(1 for r in recorded if r["status"] != "open"),
-        "candidates": [{**r, "score": scores[r["pair_key"]]} for r in recorded],
-    }
-
-
-def get_candidate(driver: Driver, cid: str) -> dict:
+def get_candidate(driver: Graph, cid: str) -> dict:
     records, _, _ = driver.execute_query(GET_CANDIDATE, id=cid, routing_=RoutingControl.READ)
     if not records:
         raise NotFound(f"No existe el posible duplicado {cid}.")
     return records[0]["candidate"]
 
 
-def list_candidates(driver: Driver, *, status: str | None, rut: str | None, after: tuple[float, str] | None,
+def list_candidates(driver: Graph, *, status: str | None, rut: str | None, after: tuple[float, str] | None,
                     limit: int) -> list[dict]:
     records, _, _ = driver.execute_query(
         LIST_CANDIDATES, status=status, rut=rut, after_score=after[0] if after else None,
@@ -357,7 +328,7 @@ def _merge_tx(tx: ManagedTransaction, cid: str, keep: str, drop: str, now: str, 
     tx.run(DELETE_DROPPED, drop=drop).consume()
 
 
-def resolve(driver: Driver, cid: str, *, action: str, keep: str | None, now: str, actor: str | None,
+def resolve(driver: Graph, cid: str, *, action: str, keep: str | None, now: str, actor: str | None,
             note: str | None = None) -> dict:
     """Mark a pair distinct, or merge it into ``keep`` (default: the firm registered first)."""
 

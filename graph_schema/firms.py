@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
+from graph_schema.driver import Graph
 from matching.errors import FieldError, InvalidInput, NotFound
+from matching.records import FIRM_PROPERTIES
 
-# Scalar properties a firm record may carry; anything else lives in relationships.
-FIRM_PROPERTIES = (
-    "name", "annual_sales_uf", "size_segment", "employees", "owner_gender", "products", "phone", "email",
-)
+# The firm's scalar properties in a map projection (``f {.rut, <these>}``), from the one field list.
+FIRM_PROPERTY_MAP: LiteralString = ", ".join("." + name for name in FIRM_PROPERTIES)  # type: ignore[assignment]
 
 # One statement writes a whole batch. Each relationship list is replaced only when the row
 # carries it (not null), so the same query serves full upserts and partial patches.
@@ -126,7 +126,7 @@ FIRM_EXISTS: LiteralString = "MATCH (f:Firm {rut: $rut}) RETURN f.rut AS rut"
 # The API's view of a firm, shaped in the query.
 FIRM_PROJECTION: LiteralString = """
 f {
-  .rut, .name, .annual_sales_uf, .size_segment, .employees, .owner_gender, .products, .phone, .email,
+  .rut, """ + FIRM_PROPERTY_MAP + """,
   is_cooperative: f:Cooperative,
   comuna: COLLECT { MATCH (f)-[:LOCATED_IN]->(c:Comuna)
                     RETURN c {.cut, .name, region_cut: c.region_cut} LIMIT 1 }[0],
@@ -232,7 +232,7 @@ def write_firms_tx(tx: ManagedTransaction, rows: list[dict], now: str, source: s
     return written
 
 
-def upsert_firm(driver: Driver, values: dict, now: str, source: str = "api") -> tuple[dict, bool]:
+def upsert_firm(driver: Graph, values: dict, now: str, source: str = "api") -> tuple[dict, bool]:
     """Create or replace one firm by RUT; return ``(firm, created)``."""
     row = firm_row(values)
 
@@ -245,7 +245,7 @@ def upsert_firm(driver: Driver, values: dict, now: str, source: str = "api") -> 
         return session.execute_write(work)
 
 
-def patch_firm(driver: Driver, rut: str, values: dict, now: str) -> dict:
+def patch_firm(driver: Graph, rut: str, values: dict, now: str) -> dict:
     """Change the given fields of an existing firm."""
     row = firm_row({**values, "rut": rut})
 
@@ -259,21 +259,21 @@ def patch_firm(driver: Driver, rut: str, values: dict, now: str) -> dict:
         return session.execute_write(work)
 
 
-def get_firm(driver: Driver, rut: str) -> dict:
+def get_firm(driver: Graph, rut: str) -> dict:
     records, _, _ = driver.execute_query(GET_FIRM, rut=rut, routing_=RoutingControl.READ)
     if not records:
         raise NotFound(f"No existe una empresa con RUT {rut}.")
     return records[0]["firm"]
 
 
-def list_firms(driver: Driver, *, after: str, limit: int, filters: dict) -> list[dict]:
+def list_firms(driver: Graph, *, after: str, limit: int, filters: dict) -> list[dict]:
     records, _, _ = driver.execute_query(
         LIST_FIRMS, after=after, limit=limit, **filters, routing_=RoutingControl.READ
     )
     return [r["firm"] for r in records]
 
 
-def search_firms(driver: Driver, *, lucene: str, recall: int, filters: dict) -> list[tuple[float, dict]]:
+def search_firms(driver: Graph, *, lucene: str, recall: int, filters: dict) -> list[tuple[float, dict]]:
     records, _, _ = driver.execute_query(
         SEARCH_FIRMS, lucene=lucene, recall=recall, **filters, routing_=RoutingControl.READ
     )

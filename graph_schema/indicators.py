@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import ManagedTransaction
+
+from graph_schema.driver import Graph
 
 # Every statement takes $demo_only: when true, only nodes marked demo: true are counted.
 PROJECTS_BY_KIND: LiteralString = """
@@ -133,7 +135,7 @@ def _indicators_tx(tx: ManagedTransaction, demo_only: bool) -> dict:
     }
 
 
-def program_indicators(driver: Driver, *, demo_only: bool = False) -> dict:
+def program_indicators(driver: Graph, *, demo_only: bool = False) -> dict:
     """The program's indicators as a plain dict, read in one transaction.
 
     Keys:

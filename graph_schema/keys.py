@@ -7,8 +7,9 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
+from graph_schema.driver import Graph
 from matching.errors import FieldError, InvalidInput
 
 ROLES = ("admin", "advisor", "buyer")
@@ -40,7 +41,7 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_key(driver: Driver, role: str, buyer_rut: str | None = None, advisor_id: str | None = None,
+def create_key(driver: Graph, role: str, buyer_rut: str | None = None, advisor_id: str | None = None,
                label: str | None = None) -> tuple[str, str]:
     """Create a key; return ``(key_id, secret_key)``. The secret is shown once and never stored."""
     if role not in ROLES:
@@ -65,17 +66,17 @@ def create_key(driver: Driver, role: str, buyer_rut: str | None = None, advisor_
     return key_id, secret
 
 
-def find_key(driver: Driver, secret: str) -> dict | None:
+def find_key(driver: Graph, secret: str) -> dict | None:
     """The key's id, role and bindings, or None when unknown or revoked."""
     records, _, _ = driver.execute_query(FIND_KEY, hash=hash_key(secret), routing_=RoutingControl.READ)
     return records[0]["key"] if records else None
 
 
-def list_keys(driver: Driver) -> list[dict]:
+def list_keys(driver: Graph) -> list[dict]:
     records, _, _ = driver.execute_query(LIST_KEYS, routing_=RoutingControl.READ)
     return [r["key"] for r in records]
 
 
-def revoke_key(driver: Driver, key_id: str) -> bool:
+def revoke_key(driver: Graph, key_id: str) -> bool:
     records, _, _ = driver.execute_query(REVOKE_KEY, id=key_id)
     return bool(records)

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import ModuleType
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
 from graph_schema import migrations as _pkg
+from graph_schema.driver import Graph
 
 RECORD_MIGRATION = """
 MERGE (m:SchemaMigration {version: $version})
@@ -50,18 +51,18 @@ def latest_version() -> int:
     return all_migrations()[-1].version
 
 
-def applied_versions(driver: Driver) -> list[int]:
+def applied_versions(driver: Graph) -> list[int]:
     records, _, _ = driver.execute_query(APPLIED_VERSIONS, routing_=RoutingControl.READ)
     return [r["version"] for r in records]
 
 
-def current_version(driver: Driver) -> int | None:
+def current_version(driver: Graph) -> int | None:
     """The highest migration recorded in the graph, or None on an empty database."""
     versions = applied_versions(driver)
     return max(versions) if versions else None
 
 
-def migrate(driver: Driver, echo=print) -> list[int]:
+def migrate(driver: Graph, echo=print) -> list[int]:
     """Apply every migration not yet recorded; return the versions applied now."""
     done = set(applied_versions(driver))
     applied = []

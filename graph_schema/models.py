@@ -12,8 +12,9 @@ import json
 import pickle
 from typing import LiteralString
 
-from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
+from graph_schema.driver import Graph
 from matching.errors import NotFound
 
 DEMOTE_ALL: LiteralString = """
@@ -54,7 +55,7 @@ def dump_estimator(estimator) -> bytes:
     return pickle.dumps(estimator, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def save_model(driver: Driver, *, version: str, kind: str, created_at: str, estimator, features: list[str],
+def save_model(driver: Graph, *, version: str, kind: str, created_at: str, estimator, features: list[str],
                training_size: int, decisions: int, metrics: dict, weights: dict, cutoff: str | None,
                promote: bool) -> None:
     """Store a trained model; when ``promote``, it replaces the served one in the same transaction."""
@@ -73,13 +74,13 @@ def save_model(driver: Driver, *, version: str, kind: str, created_at: str, esti
         session.execute_write(work)
 
 
-def promoted_version(driver: Driver) -> str | None:
+def promoted_version(driver: Graph) -> str | None:
     """The version every worker should serve (None: the prior). One index-backed lookup."""
     records, _, _ = driver.execute_query(PROMOTED_VERSION, routing_=RoutingControl.READ)
     return records[0]["version"] if records else None
 
 
-def load_estimator(driver: Driver, version: str):
+def load_estimator(driver: Graph, version: str):
     """The fitted pipeline stored under ``version``."""
     records, _, _ = driver.execute_query(LOAD_MODEL, version=version, routing_=RoutingControl.READ)
     if not records:
@@ -94,12 +95,12 @@ def _decode(model: dict) -> dict:
     return out
 
 
-def list_models(driver: Driver, limit: int = 10) -> list[dict]:
+def list_models(driver: Graph, limit: int = 10) -> list[dict]:
     """The latest models, newest first (without their blobs)."""
     records, _, _ = driver.execute_query(LIST_MODELS, limit=limit, routing_=RoutingControl.READ)
     return [_decode(r["model"]) for r in records]
 
 
-def get_model(driver: Driver, version: str) -> dict | None:
+def get_model(driver: Graph, version: str) -> dict | None:
     records, _, _ = driver.execute_query(GET_MODEL, version=version, routing_=RoutingControl.READ)
     return _decode(records[0]["model"]) if records else None

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
+from graph_schema.driver import Graph
 from graph_schema.ids import new_id
 from matching.errors import FieldError, InvalidInput, NotFound
 
@@ -93,7 +94,7 @@ def not_found(need_id: str) -> NotFound:
     return NotFound(f"No existe una necesidad con id {need_id}.")
 
 
-def create_need(driver: Driver, values: dict, now: str) -> dict:
+def create_need(driver: Graph, values: dict, now: str) -> dict:
     """Create an open need from ``matching.needs.normalize_need`` values; 422 if buyer or project is unknown."""
     row = {**values, "id": new_id("need")}
 
@@ -114,7 +115,7 @@ def create_need(driver: Driver, values: dict, now: str) -> dict:
         return session.execute_write(work)
 
 
-def get_need(driver: Driver, need_id: str, buyer: str | None = None) -> dict:
+def get_need(driver: Graph, need_id: str, buyer: str | None = None) -> dict:
     """The need, if it exists and (for a buyer key) belongs to ``buyer``."""
     records, _, _ = driver.execute_query(GET_NEED, id=need_id, buyer=buyer, routing_=RoutingControl.READ)
     if not records:
@@ -122,7 +123,7 @@ def get_need(driver: Driver, need_id: str, buyer: str | None = None) -> dict:
     return records[0]["need"]
 
 
-def set_status(driver: Driver, need_id: str, status: str, buyer: str | None = None) -> dict:
+def set_status(driver: Graph, need_id: str, status: str, buyer: str | None = None) -> dict:
     """Open or close a need."""
 
     def work(tx: ManagedTransaction) -> dict:
@@ -134,7 +135,7 @@ def set_status(driver: Driver, need_id: str, status: str, buyer: str | None = No
         return session.execute_write(work)
 
 
-def list_needs(driver: Driver, *, buyer: str | None, status: str | None, project: str | None,
+def list_needs(driver: Graph, *, buyer: str | None, status: str | None, project: str | None,
                after: tuple[str, str] | None, limit: int) -> list[dict]:
     """Needs newest first, after the ``(created_at, id)`` of the previous page."""
     after_t, after_id = after or (None, None)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
+from graph_schema.driver import Graph
 from graph_schema.ids import new_id
 from matching.errors import FieldError, InvalidInput, NotFound
 
@@ -191,19 +192,19 @@ RETURN {advisor_id: a.id, firm_rut: f.rut, sessions: r.sessions, hours: r.hours}
 """
 
 
-def _read_one(driver: Driver, query: LiteralString, key: str, message: str, **params) -> dict:
+def _read_one(driver: Graph, query: LiteralString, key: str, message: str, **params) -> dict:
     records, _, _ = driver.execute_query(query, **params, routing_=RoutingControl.READ)
     if not records:
         raise NotFound(message)
     return records[0][key]
 
 
-def _read_many(driver: Driver, query: LiteralString, key: str, **params) -> list[dict]:
+def _read_many(driver: Graph, query: LiteralString, key: str, **params) -> list[dict]:
     records, _, _ = driver.execute_query(query, **params, routing_=RoutingControl.READ)
     return [r[key] for r in records]
 
 
-def _create(driver: Driver, check, write: LiteralString, read: LiteralString, key: str, row: dict,
+def _create(driver: Graph, check, write: LiteralString, read: LiteralString, key: str, row: dict,
             now: str | None = None) -> dict:
     """Check references with ``check(tx, row)``, write ``row`` with ``write``, return it as ``read`` shapes it."""
 
@@ -226,18 +227,18 @@ def _require_center(tx: ManagedTransaction, row: dict, optional: bool = False) -
 
 # -- projects -------------------------------------------------------------------------------
 
-def create_project(driver: Driver, values: dict) -> dict:
+def create_project(driver: Graph, values: dict) -> dict:
     """Create a project (``values``: name, kind, start_date, end_date, region_cut, center_id)."""
     row = {**values, "id": new_id("proj")}
     return _create(driver, lambda tx, r: _require_center(tx, r, optional=True), CREATE_PROJECTS, GET_PROJECT,
                    "project", row)
 
 
-def get_project(driver: Driver, project_id: str) -> dict:
+def get_project(driver: Graph, project_id: str) -> dict:
     return _read_one(driver, GET_PROJECT, "project", f"No existe un proyecto con id {project_id}.", id=project_id)
 
 
-def list_projects(driver: Driver, *, after: str, limit: int, kind: str | None, center: str | None,
+def list_projects(driver: Graph, *, after: str, limit: int, kind: str | None, center: str | None,
                   region: str | None) -> list[dict]:
     return _read_many(driver, LIST_PROJECTS, "project", after=after, limit=limit, kind=kind, center=center,
                       region=region)
@@ -266,18 +267,18 @@ def _require_parties(tx: ManagedTransaction, row: dict) -> None:
         raise InvalidInput(errors)
 
 
-def create_alliance(driver: Driver, values: dict, now: str) -> dict:
+def create_alliance(driver: Graph, values: dict, now: str) -> dict:
     """Create a program alliance (``values``: project_id, buyer_rut, firm_ruts, origin, status)."""
     return _create(driver, _require_parties, CREATE_ALLIANCES, GET_ALLIANCE, "alliance", alliance_row(**values), now)
 
 
-def get_alliance(driver: Driver, alliance_id: str, buyer: str | None = None) -> dict:
+def get_alliance(driver: Graph, alliance_id: str, buyer: str | None = None) -> dict:
     """The alliance, if it exists and (for a buyer key) the buyer is party to it."""
     return _read_one(driver, GET_ALLIANCE, "alliance", f"No existe una alianza con id {alliance_id}.",
                      id=alliance_id, buyer=buyer)
 
 
-def list_alliances(driver: Driver, *, buyer: str | None, project: str | None, firm: str | None,
+def list_alliances(driver: Graph, *, buyer: str | None, project: str | None, firm: str | None,
                    after: tuple[str, str] | None, limit: int) -> list[dict]:
     after_t, after_id = after or (None, None)
     return _read_many(driver, LIST_ALLIANCES, "alliance", buyer=buyer, project=project, firm=firm,
@@ -286,35 +287,35 @@ def list_alliances(driver: Driver, *, buyer: str | None, project: str | None, fi
 
 # -- centers --------------------------------------------------------------------------------
 
-def create_center(driver: Driver, values: dict) -> dict:
+def create_center(driver: Graph, values: dict) -> dict:
     """Create a center (``values``: name, kind, comuna, region_cut)."""
     return _create(driver, lambda tx, r: None, CREATE_CENTERS, GET_CENTER, "center", {**values, "id": new_id("ctr")})
 
 
-def get_center(driver: Driver, center_id: str) -> dict:
+def get_center(driver: Graph, center_id: str) -> dict:
     return _read_one(driver, GET_CENTER, "center", f"No existe un centro con id {center_id}.", id=center_id)
 
 
-def list_centers(driver: Driver, *, after: str, limit: int, kind: str | None, region: str | None) -> list[dict]:
+def list_centers(driver: Graph, *, after: str, limit: int, kind: str | None, region: str | None) -> list[dict]:
     return _read_many(driver, LIST_CENTERS, "center", after=after, limit=limit, kind=kind, region=region)
 
 
 # -- advisors -------------------------------------------------------------------------------
 
-def create_advisor(driver: Driver, values: dict) -> dict:
+def create_advisor(driver: Graph, values: dict) -> dict:
     """Create an advisor working at a center (``values``: name, email, center_id)."""
     return _create(driver, _require_center, CREATE_ADVISORS, GET_ADVISOR, "advisor", {**values, "id": new_id("adv")})
 
 
-def get_advisor(driver: Driver, advisor_id: str) -> dict:
+def get_advisor(driver: Graph, advisor_id: str) -> dict:
     return _read_one(driver, GET_ADVISOR, "advisor", f"No existe un asesor con id {advisor_id}.", id=advisor_id)
 
 
-def list_advisors(driver: Driver, *, after: str, limit: int, center: str | None) -> list[dict]:
+def list_advisors(driver: Graph, *, after: str, limit: int, center: str | None) -> list[dict]:
     return _read_many(driver, LIST_ADVISORS, "advisor", after=after, limit=limit, center=center)
 
 
-def add_sessions(driver: Driver, advisor_id: str, firm_rut: str, sessions: int, hours: float) -> dict:
+def add_sessions(driver: Graph, advisor_id: str, firm_rut: str, sessions: int, hours: float) -> dict:
     """Add sessions and hours to the advisor's ``ADVISED`` relationship with the firm; return the totals."""
 
     def work(tx: ManagedTransaction) -> dict:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 from neo4j.exceptions import ConstraintError
 
+from graph_schema.driver import Graph
 from graph_schema.ids import new_id
 from graph_schema.needs import not_found as need_not_found
 from graph_schema.network import CREATE_ALLIANCES, FIRM_REF, GET_ALLIANCE, alliance_row
@@ -106,7 +107,7 @@ def _proposal_errors(context: dict, need_id: str, rut: str, advisor_id: str | No
         raise Conflict(f"La empresa {rut} ya fue propuesta para la necesidad {need_id}.")
 
 
-def create_proposal(driver: Driver, need_id: str, values: dict, now: str) -> dict:
+def create_proposal(driver: Graph, need_id: str, values: dict, now: str) -> dict:
     """Propose a firm for an open need (``values``: rut, note, advisor_id, score, rank, model_version)."""
     row = {"id": new_id("prop"), "need_id": need_id, "firm_rut": values["rut"], "note": values.get("note", ""),
            "advisor_id": values.get("advisor_id"), "score": values.get("score"), "rank": values.get("rank"),
@@ -126,14 +127,14 @@ def create_proposal(driver: Driver, need_id: str, values: dict, now: str) -> dic
             raise Conflict(f"La empresa {row['firm_rut']} ya fue propuesta para la necesidad {need_id}.") from exc
 
 
-def get_proposal(driver: Driver, proposal_id: str, buyer: str | None = None) -> dict:
+def get_proposal(driver: Graph, proposal_id: str, buyer: str | None = None) -> dict:
     records, _, _ = driver.execute_query(GET_PROPOSAL, id=proposal_id, buyer=buyer, routing_=RoutingControl.READ)
     if not records:
         raise NotFound(f"No existe una propuesta con id {proposal_id}.")
     return records[0]["proposal"]
 
 
-def list_for_need(driver: Driver, need_id: str, *, buyer: str | None, status: str | None,
+def list_for_need(driver: Graph, need_id: str, *, buyer: str | None, status: str | None,
                   after: tuple[str, str] | None, limit: int) -> list[dict]:
     """A need's proposals, newest first; 404 when the need is missing or not the buyer's."""
     after_t, after_id = after or (None, None)
@@ -149,7 +150,7 @@ def list_for_need(driver: Driver, need_id: str, *, buyer: str | None, status: st
         return session.execute_read(work)
 
 
-def decide(driver: Driver, proposal_id: str, decision: str, reason: str | None, now: str,
+def decide(driver: Graph, proposal_id: str, decision: str, reason: str | None, now: str,
            buyer: str | None = None) -> dict:
     """Accept or reject a pending proposal; an acceptance creates the alliance in the same transaction.
 

@@ -17,8 +17,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from neo4j import Driver
-
+from graph_schema.driver import Graph
 from matching.text import fold
 
 # Polygons in the package are simplified, so neighbours may not share an exact edge; two
@@ -176,7 +175,7 @@ RETURN regions, provinces, comunas, adjacencies, sectors, certifications
 """
 
 
-def load_reference(driver: Driver, echo=print) -> dict:
+def load_reference(driver: Graph, echo=print) -> dict:
     """Write territory, sectors and certifications; return the resulting node counts."""
     territory = read_territory()
     sectors = read_sectors()
@@ -200,7 +199,7 @@ def load_reference(driver: Driver, echo=print) -> dict:
     return counts
 
 
-def reference_counts(driver: Driver) -> dict:
+def reference_counts(driver: Graph) -> dict:
     records, _, _ = driver.execute_query(REFERENCE_COUNTS, routing_="r")
     return dict(records[0])
 
@@ -217,7 +216,7 @@ RETURN comunas, regions, provinces, sectors, certifications, adjacency
 """
 
 
-def fetch_catalog(driver: Driver):
+def fetch_catalog(driver: Graph):
     """The reference catalogs as loaded in the graph (empty lists before ``load-reference``)."""
     from matching.catalog import Catalog
 
@@ -227,3 +226,13 @@ def fetch_catalog(driver: Driver):
         row["comunas"], row["regions"], row["provinces"], row["sectors"], row["certifications"],
         [tuple(pair) for pair in row["adjacency"]],
     )
+
+
+@cache
+def package_catalog():
+    """The same catalogs straight from the packages and data files, without a database (file checks, tests)."""
+    from matching.catalog import Catalog
+
+    territory = read_territory()
+    return Catalog.from_rows(territory.comunas, territory.regions, territory.provinces, read_sectors(),
+                             read_certifications(), territory.adjacency)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from typing import LiteralString
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
+from graph_schema.driver import Graph
 from matching.errors import NotFound
 
 CREATE_JOB: LiteralString = """
@@ -44,27 +45,27 @@ RETURN j {.id, .status, .params, .done, .total, .files, .error, .requested_by,
 """
 
 
-def create_job(driver: Driver, job_id: str, params: dict, now: str, requested_by: str | None) -> None:
+def create_job(driver: Graph, job_id: str, params: dict, now: str, requested_by: str | None) -> None:
     driver.execute_query(CREATE_JOB, id=job_id, params=json.dumps(params, ensure_ascii=False, sort_keys=True),
                          now=now, requested_by=requested_by)
 
 
-def start_job(driver: Driver, job_id: str, now: str) -> None:
+def start_job(driver: Graph, job_id: str, now: str) -> None:
     driver.execute_query(START_JOB, id=job_id, now=now)
 
 
-def record_progress(driver: Driver, job_id: str, done: int, total: int, now: str) -> None:
+def record_progress(driver: Graph, job_id: str, done: int, total: int, now: str) -> None:
     driver.execute_query(PROGRESS, id=job_id, done=done, total=total, now=now)
 
 
-def finish_job(driver: Driver, job_id: str, now: str, *, files: list[str] | None = None,
+def finish_job(driver: Graph, job_id: str, now: str, *, files: list[str] | None = None,
                error: str | None = None) -> None:
     """Mark a job done with its files, or failed with a message for staff."""
     driver.execute_query(FINISH_JOB, id=job_id, status="failed" if error else "done", files=files or [],
                          error=error, now=now)
 
 
-def get_job(driver: Driver, job_id: str) -> dict:
+def get_job(driver: Graph, job_id: str) -> dict:
     records, _, _ = driver.execute_query(GET_JOB, id=job_id, routing_=RoutingControl.READ)
     if not records:
         raise NotFound(f"No existe un informe con id {job_id}.")

@@ -1,29 +1,22 @@
-"""What a batch report reads: the open needs in scope and each need's match inputs, in batches.
+"""What a batch report reads: the open needs in scope, their contexts in batches, and one firm table.
 
-The match inputs are the very ones ``GET /needs/{id}/matches`` uses (``graph_schema.candidates``:
-the need context, the capped candidate set, the short-list diagnostics), fetched outside Flask
-with a fixed ``as_of`` so that a report is reproducible. Need contexts are read for a whole batch
-of needs in one query (the single-need ``NEED_CONTEXT`` under an ``UNWIND``).
-
-Candidates are not read with one query per need: ``FIRM_TABLE`` reads, once per report, every
+Need contexts are the match endpoint's ``NEED_CONTEXT`` under an ``UNWIND``, one query per batch of
+needs. Candidates are not read with one query per need: ``FIRM_TABLE`` reads, once per report, every
 firm the scope's search areas cover with the candidate query's projection, and
-``matching.reports.FirmTable`` applies the candidate rule to it for each need (a test checks it
-against ``graph_schema.candidates.CANDIDATES``).
+``matching.firm_table.FirmTable`` applies the candidate rule to it for each need (a test checks it
+against ``graph_schema.candidates.CANDIDATES``). ``application.reports`` assembles the report.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import LiteralString
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
-from graph_schema.candidates import CANDIDATE_LIST, NEED_CONTEXT, diagnose_pool
-from matching.candidates import CANDIDATE_CAP, SearchArea, search_area
-from matching.catalog import Catalog
-from matching.features import NeedContext, need_context
-from matching.reports import FirmTable
+from graph_schema.candidates import CANDIDATE_LIST, NEED_CONTEXT
+from graph_schema.driver import Graph
+from matching.firm_table import FirmTable
 
 # Open needs in scope, in id order, with what the report prints about each. Every filter is
 # optional; the center and the project type are those of the need's project.
@@ -70,18 +63,7 @@ WHERE f.size_segment <> 'grande'
 TABLE_SLICE_COMUNAS = 40
 
 
-@dataclass
-class MatchInputs:
-    """Everything ``matching.reports.need_result`` takes for one need."""
-
-    context: NeedContext | None   # None: the need has no valid comuna, matching cannot run
-    area: SearchArea | None
-    candidates: list[dict]
-    extras: list[dict]
-    diagnostics: dict | None
-
-
-def scope_needs(driver: Driver, *, region: str | None, center: str | None, project_kind: str | None,
+def scope_needs(driver: Graph, *, region: str | None, center: str | None, project_kind: str | None,
                 buyer: str | None) -> list[dict]:
     """The open needs in scope, by id."""
     records, _, _ = driver.execute_query(
@@ -91,37 +73,23 @@ def scope_needs(driver: Driver, *, region: str | None, center: str | None, proje
     return [r["need"] for r in records]
 
 
-def list_centers(driver: Driver) -> list[dict]:
+def list_centers(driver: Graph) -> list[dict]:
     records, _, _ = driver.execute_query(CENTERS, routing_=RoutingControl.READ)
     return [dict(r) for r in records]
 
 
-def buyer_exists(driver: Driver, rut: str) -> bool:
+def buyer_exists(driver: Graph, rut: str) -> bool:
     records, _, _ = driver.execute_query(BUYER_EXISTS, rut=rut, routing_=RoutingControl.READ)
     return bool(records[0]["found"])
 
 
-def fetch_need_contexts(driver: Driver, need_ids: list[str]) -> dict[str, dict]:
+def fetch_need_contexts(driver: Graph, need_ids: list[str]) -> dict[str, dict]:
     """``need_id -> {"need", "buyer"}`` (as ``graph_schema.candidates.fetch_need_context``) in one query."""
     records, _, _ = driver.execute_query(NEED_CONTEXTS, need_ids=need_ids, routing_=RoutingControl.READ)
     return {r["need"]["id"]: {"need": r["need"], "buyer": r["buyer"]} for r in records}
 
 
-def scope_area(catalog: Catalog, needs: list[dict]) -> tuple[list[str], list[str]]:
-    """``(codes, cuts)``: every ISIC class and comuna the search areas of ``needs`` (scope rows) cover."""
-    codes: set[str] = set()
-    cuts: set[str] = set()
-    for need in needs:
-        if need.get("comuna_cut") not in catalog.comunas:
-            continue
-        area = search_area(catalog, need["comuna_cut"], float(need.get("radius_km") or 0.0),
-                           tuple(need.get("sectors") or ()))
-        codes.update(area.codes)
-        cuts.update(area.cuts)
-    return sorted(codes), sorted(cuts)
-
-
-def fetch_firm_table(driver: Driver, codes: list[str], cuts: list[str], threads: int = 2) -> FirmTable:
+def fetch_firm_table(driver: Graph, codes: list[str], cuts: list[str], threads: int = 2) -> FirmTable:
     """The firms the needs of a report may draw on (``FIRM_TABLE``), read in slices on ``threads`` sessions."""
     if not codes or not cuts:
         return FirmTable([])
@@ -134,27 +102,3 @@ def fetch_firm_table(driver: Driver, codes: list[str], cuts: list[str], threads:
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         rows = [firm for part in pool.map(read, slices) for firm in part]
     return FirmTable(rows)
-
-
-def fetch_match_inputs(driver: Driver, catalog: Catalog, table: FirmTable, need_ids: list[str], as_of: float,
-                       limit: int) -> dict[str, MatchInputs]:
-    """The match endpoint's inputs for each need, read as of ``as_of`` (epoch seconds).
-
-    Candidates come from ``table`` (``FirmTable.select``: the candidate query's rule); the need
-    contexts from one query for all ``need_ids``; short lists get the endpoint's diagnostics.
-    """
-    contexts = fetch_need_contexts(driver, need_ids)
-    out: dict[str, MatchInputs] = {}
-    for need_id in need_ids:
-        found = contexts.get(need_id)
-        if found is None or found["need"].get("comuna") not in catalog.comunas:
-            out[need_id] = MatchInputs(None, None, [], [], None)
-            continue
-        ctx = need_context(found, as_of=as_of)
-        area = search_area(catalog, ctx.comuna, ctx.radius_km, ctx.sectors)
-        candidates, extras = table.select(ctx, area, CANDIDATE_CAP)
-        diagnostics = None
-        if len(candidates) < limit:
-            diagnostics = diagnose_pool(driver, origin=ctx.comuna, codes=area.codes, cuts=area.cuts)
-        out[need_id] = MatchInputs(ctx, area, candidates, extras, diagnostics)
-    return out

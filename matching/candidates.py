@@ -9,7 +9,7 @@ The candidate rule (documented in docs/matching.md):
   the same group (tier 1), then of the same division (tier 2). A need posted at division or
   section level already covers its whole subtree, so it has no wider tiers;
 - territory: comunas whose centroid lies within ``radius_km`` of the need's comuna, plus the
-  comunas adjacent to it (``Catalog.comunas_within``);
+  comunas adjacent to it (``Catalog.comunas_within_km``);
 - never large firms (SII segment ``grande``); required certifications filter only when the need
   marks them mandatory;
 - at most ``CANDIDATE_CAP`` firms, taken in order of tier, then distance, then RUT: the closest
@@ -21,9 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-import numpy as np
-
-from matching.catalog import EARTH_RADIUS_KM, Catalog
+from matching.catalog import Catalog
 
 # Candidates scored per request: 50 times the default page of 20, enough for any realistic need (a
 # need with more suppliers of its own classes within its radius is better served by a smaller
@@ -108,34 +106,8 @@ def search_area(catalog: Catalog, comuna_cut: str, radius_km: float, need_sector
                 ) -> SearchArea:
     """Codes, tiers, comunas and their distances for ``graph_schema.candidates.fetch_candidates``."""
     tiers = sector_tiers(catalog, need_sectors)
-    km = comunas_within(catalog, comuna_cut, radius_km) if comuna_cut in catalog.comunas else {}
+    km = catalog.comunas_within_km(comuna_cut, radius_km) if comuna_cut in catalog.comunas else {}
     return SearchArea(codes=sorted(tiers), tiers=tiers, cuts=sorted(km), km=km)
-
-
-def comunas_within(catalog: Catalog, cut: str, radius_km: float) -> dict[str, float]:
-    """``Catalog.comunas_within`` (centroid within the radius, or adjacent) with each comuna's km, vectorized."""
-    cuts, lat, lon = _centroids(catalog)
-    origin = catalog.comunas[cut]
-    p0, p1 = np.radians(origin.lat), np.radians(lat)
-    a = np.sin((p1 - p0) / 2) ** 2 + np.cos(p0) * np.cos(p1) * np.sin(np.radians(lon - origin.lon) / 2) ** 2
-    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-    keep = km <= radius_km
-    keep |= np.isin(cuts, list(catalog.adjacency.get(cut, frozenset())) + [cut])
-    return {c: round(float(d), 3) for c, d in zip(cuts[keep].tolist(), km[keep].tolist(), strict=True)}
-
-
-# Centroid arrays per catalog (reference data is fixed for a process's lifetime).
-_CENTROIDS: dict[int, tuple[Catalog, np.ndarray, np.ndarray, np.ndarray]] = {}
-
-
-def _centroids(catalog: Catalog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    cached = _CENTROIDS.get(id(catalog))
-    if cached is None or cached[0] is not catalog:
-        comunas = sorted(catalog.comunas.values(), key=lambda c: c.cut)
-        cached = (catalog, np.array([c.cut for c in comunas]), np.array([c.lat for c in comunas]),
-                  np.array([c.lon for c in comunas]))
-        _CENTROIDS[id(catalog)] = cached
-    return cached[1], cached[2], cached[3]
 
 
 def rings_of(area: SearchArea, comuna_firms: dict[str, int], ring_firms: int = RING_FIRMS) -> list[list[str]]:

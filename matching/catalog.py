@@ -6,9 +6,9 @@ this module stays free of any database. Lookups raise ``InvalidInput`` with sugg
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from matching.errors import FieldError, InvalidInput
@@ -38,12 +38,12 @@ class Sector:
     section: str
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+def haversine_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance in km between points in degrees; any argument may be a numpy array (they
+    broadcast), so one point against many, or every pair, is one call. The one definition in Encadena."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(np.subtract(lon2, lon1)) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 @dataclass
@@ -59,6 +59,7 @@ class Catalog:
     _comuna_by_key: dict[str, str] = field(init=False, repr=False)
     _region_by_key: dict[str, str] = field(init=False, repr=False)
     _cert_by_key: dict[str, str] = field(init=False, repr=False)
+    _centroids: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         self._comuna_by_key = {fold(c.name): c.cut for c in self.comunas.values()}
@@ -124,17 +125,28 @@ class Catalog:
 
     def distance_km(self, cut_a: str, cut_b: str) -> float:
         a, b = self.comunas[cut_a], self.comunas[cut_b]
-        return haversine_km(a.lat, a.lon, b.lat, b.lon)
+        return float(haversine_km(a.lat, a.lon, b.lat, b.lon))
+
+    def centroids(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(cuts, lat, lon)`` of every comuna, in CUT order, as arrays (built once)."""
+        if self._centroids is None:
+            comunas = sorted(self.comunas.values(), key=lambda c: c.cut)
+            self._centroids = (np.array([c.cut for c in comunas]), np.array([c.lat for c in comunas]),
+                               np.array([c.lon for c in comunas]))
+        return self._centroids
+
+    def comunas_within_km(self, cut: str, radius_km: float) -> dict[str, float]:
+        """Comunas whose centroid lies within ``radius_km`` of ``cut``'s, plus its neighbours, with their km."""
+        cuts, lat, lon = self.centroids()
+        origin = self.comunas[cut]
+        km = haversine_km(origin.lat, origin.lon, lat, lon)
+        keep = km <= radius_km
+        keep |= np.isin(cuts, list(self.adjacency.get(cut, frozenset())) + [cut])
+        return {c: round(float(d), 3) for c, d in zip(cuts[keep].tolist(), km[keep].tolist(), strict=True)}
 
     def comunas_within(self, cut: str, radius_km: float) -> list[str]:
         """CUTs whose centroid lies within ``radius_km`` of ``cut``'s, plus its neighbours."""
-        origin = self.comunas[cut]
-        inside = {
-            c.cut for c in self.comunas.values() if haversine_km(origin.lat, origin.lon, c.lat, c.lon) <= radius_km
-        }
-        inside.add(cut)
-        inside |= self.adjacency.get(cut, frozenset())
-        return sorted(inside)
+        return sorted(self.comunas_within_km(cut, radius_km))
 
     # -- sectors -----------------------------------------------------------------------------
 

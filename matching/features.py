@@ -44,7 +44,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from matching.catalog import EARTH_RADIUS_KM, Catalog
+from matching.catalog import Catalog, haversine_km
 from matching.text_similarity import text_similarity
 
 FEATURES: tuple[str, ...] = (
@@ -235,7 +235,7 @@ def cert_columns(required: tuple[str, ...], cands: list[dict], as_of: date, dead
                  in_progress_credit: float = IN_PROGRESS_CREDIT) -> tuple[np.ndarray, np.ndarray]:
     """``(credits, others)`` for a candidate set in one loop: the credit of each required
     certification (candidates x required, as ``cert_states``) and the count of other valid ones
-    (as ``other_valid_certs``). Most firms hold none of the required codes, so no per-firm objects.
+    (valid ones the need did not ask for). Most firms hold none of the required codes, so no per-firm objects.
     """
     index = {code: j for j, code in enumerate(required)}
     credits = np.zeros((len(cands), len(required)))
@@ -253,18 +253,6 @@ def cert_columns(required: tuple[str, ...], cands: list[dict], as_of: date, dead
             credits[i, index[code]] = _standing(entry[1], native_date(entry[2]), as_of, deadline,
                                                 in_progress_credit)[1]
     return credits, others
-
-
-def other_valid_certs(required: tuple[str, ...], certs: list, as_of: date) -> int:
-    """Valid certifications the need did not ask for."""
-    count = 0
-    for code, status, until in certs or ():
-        if code in required or status != "valid":
-            continue
-        until = native_date(until)
-        if until is None or until >= as_of:
-            count += 1
-    return count
 
 
 # -- the transformer ------------------------------------------------------------------------
@@ -324,7 +312,7 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
         comunas = [catalog.comunas.get(c["comuna"]) for c in cands]
         lat = np.array([c.lat if c else np.nan for c in comunas])
         lon = np.array([c.lon if c else np.nan for c in comunas])
-        km = _haversine(origin.lat, origin.lon, lat, lon)
+        km = haversine_km(origin.lat, origin.lon, lat, lon)
         km = np.where(np.isnan(km), 1e4, km)
         raw["distance_km"] = km
         columns["proximity"] = np.exp(-km / self.proximity_scale_km)
@@ -463,11 +451,3 @@ def _tier(codes: list[str], tiers: dict[str, int], catalog: Catalog, need_sectio
 
 def _saturate(counts: np.ndarray) -> np.ndarray:
     return np.minimum(counts, COUNT_SATURATION) / COUNT_SATURATION
-
-
-def _haversine(lat0: float, lon0: float, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Great-circle km from one point to many (same formula as ``matching.catalog.haversine_km``)."""
-    p0, p1 = np.radians(lat0), np.radians(lat)
-    dp, dl = p1 - p0, np.radians(lon - lon0)
-    a = np.sin(dp / 2) ** 2 + np.cos(p0) * np.cos(p1) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))

@@ -7,9 +7,12 @@ the size segment. Both raise errors that name the field and say why, in Spanish.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
+import annotated_types
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
@@ -20,6 +23,19 @@ from matching.segments import size_segment
 
 CertificationStatus = Literal["valid", "in_progress", "expired"]
 OwnerGender = Literal["F", "M", "unknown"]
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+# A firm's fields, defined once: the writers, the import's diff state, the API's and pages' views
+# and the buyer view derive from these. Scalar properties live on the Firm node; the rest are a
+# label (is_cooperative) and relationships.
+FIRM_PROPERTIES: tuple[str, ...] = (
+    "name", "annual_sales_uf", "size_segment", "employees", "owner_gender", "products", "phone", "email",
+)
+FIRM_LINKS: tuple[str, ...] = ("is_cooperative", "sectors", "comuna", "certifications", "member_of")
+FIRM_FIELDS: tuple[str, ...] = FIRM_PROPERTIES + FIRM_LINKS
+# Personal data: owner gender and contact details reach advisors and admins only, by every path
+# (API, pages, reasons, shares, orders, exports); reports show them aggregated.
+PERSONAL_FIELDS: frozenset[str] = frozenset({"owner_gender", "phone", "email"})
 
 
 def _rut(value: str) -> str:
@@ -73,7 +89,7 @@ class FirmRecord(_Strict):
         default_factory=list, max_length=50, description="RUT de cooperativas de las que es socia."
     )
     phone: str | None = Field(None, max_length=40)
-    email: str | None = Field(None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(None, max_length=200, pattern=EMAIL_PATTERN)
 
 
 class FirmPatch(_Strict):
@@ -90,7 +106,7 @@ class FirmPatch(_Strict):
     certifications: list[CertificationHolding] | None = Field(None, max_length=40)
     member_of: list[Rut] | None = Field(None, max_length=50)
     phone: str | None = Field(None, max_length=40)
-    email: str | None = Field(None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(None, max_length=200, pattern=EMAIL_PATTERN)
 
 
 class BuyerRecord(_Strict):
@@ -101,7 +117,49 @@ class BuyerRecord(_Strict):
     comuna: ComunaRef
     sectors: list[str] = Field(default_factory=list, max_length=10, description="Rubros del comprador (CIIU).")
     annual_sales_uf: float | None = Field(None, ge=0, le=1e12, allow_inf_nan=False)
-    contact_email: str | None = Field(None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    contact_email: str | None = Field(None, max_length=200, pattern=EMAIL_PATTERN)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The bounds pydantic enforces on one field, read from its declaration (``field_bounds``)."""
+
+    min_length: int | None = None
+    max_length: int | None = None
+    ge: float | None = None
+    le: float | None = None
+    pattern: re.Pattern[str] | None = None
+
+    def length_ok(self, size: int) -> bool:
+        return (self.min_length is None or size >= self.min_length) and (
+            self.max_length is None or size <= self.max_length)
+
+    def value_ok(self, value: float) -> bool:
+        return (self.ge is None or value >= self.ge) and (self.le is None or value <= self.le)
+
+
+def field_bounds(model: type[BaseModel]) -> dict[str, Bounds]:
+    """Each field's length, value and pattern bounds as ``model`` declares them.
+
+    Code that validates the same data without the model (the import's fast path) reads its bounds
+    from here, so tightening a model tightens every path.
+    """
+    out = {}
+    for name, info in model.model_fields.items():
+        found: dict = {}
+        for item in info.metadata:
+            if isinstance(item, annotated_types.MinLen):
+                found["min_length"] = item.min_length
+            elif isinstance(item, annotated_types.MaxLen):
+                found["max_length"] = item.max_length
+            elif isinstance(item, annotated_types.Ge):
+                found["ge"] = item.ge
+            elif isinstance(item, annotated_types.Le):
+                found["le"] = item.le
+            elif getattr(item, "pattern", None):
+                found["pattern"] = re.compile(item.pattern)
+        out[name] = Bounds(**found)
+    return out
 
 
 def _collect(errors: list[FieldError], fn, *args, **kwargs):

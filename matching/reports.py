@@ -11,7 +11,9 @@ every open need in scope, then adds what program staff plan with:
 - **shares** of micro, women-owned and cooperative firms among the recommendations against their
   share among every candidate considered (need-firm pairs in both cases).
 
-Nothing here opens a session: ``graph_schema.reports`` fetches, ``scripts.report`` renders.
+Candidate pools come from ``matching.firm_table``, the what-if scenarios from
+``matching.report_scenarios``. Nothing here opens a session: ``application.reports`` fetches
+(``graph_schema.reports``), assembles and renders.
 """
 
 from __future__ import annotations
@@ -20,26 +22,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from matching.candidates import SearchArea
 from matching.catalog import Catalog
 from matching.errors import FieldError, InvalidInput
-from matching.features import (
-    ALL_FEATURES,
-    IN_PROGRESS_CREDIT,
-    OTHER_CERTS_SATURATION,
-    FeatureTable,
-    NeedContext,
-    cert_states,
-    native_date,
-    other_valid_certs,
-)
+from matching.features import NeedContext
 from matching.matcher import match_response, score_candidates
 from matching.program import REPORT_DEFAULT_TOP, REPORT_MAX_TOP, ProjectKind
 from matching.ranker import Ranker
 from matching.records import Rut
+from matching.report_scenarios import CertChange, certification_scenarios
 from matching.text import fold
 
 # A need with fewer candidates than this in its search area is a supply gap ("pocos candidatos");
@@ -49,8 +41,6 @@ DEFAULT_TOP = REPORT_DEFAULT_TOP
 MAX_TOP = REPORT_MAX_TOP
 # Reasons quoted per recommendation in the CSV and the report (the largest contributions).
 MAIN_REASONS = 3
-
-_CERT_COLUMNS = [ALL_FEATURES.index(n) for n in ("cert_coverage", "cert_missing", "other_certifications")]
 
 
 class ReportParams(BaseModel):
@@ -147,223 +137,6 @@ def group_counts(firms: list[dict]) -> GroupCounts:
         women=sum(f.get("owner_gender") == "F" for f in firms),
         cooperative=sum(bool(f.get("cooperative")) for f in firms),
     )
-
-
-def upgrade(certs: list | None, code: str) -> list:
-    """A firm's ``[code, status, valid_until]`` list with ``code`` valid instead of in progress."""
-    return [[c[0], "valid", None] if c[0] == code and c[1] == "in_progress" else list(c) for c in certs or ()]
-
-
-def holds_in_progress(candidate: dict, code: str) -> bool:
-    return any(c[0] == code and c[1] == "in_progress" for c in candidate.get("certs") or ())
-
-
-def passes_mandatory(candidate: dict, required: tuple[str, ...], as_of_date) -> bool:
-    """The candidate query's mandatory filter: every required certification valid and unexpired."""
-    held = {c[0]: (c[1], native_date(c[2])) for c in candidate.get("certs") or ()}
-    for code in required:
-        status, until = held.get(code, (None, None))
-        if status != "valid" or (until is not None and until < as_of_date):
-            return False
-    return True
-
-
-def pool_key(candidate: dict, tiers: dict[str, int], km: dict[str, float]) -> tuple:
-    """The candidate query's order: sector tier, distance of the firm's comuna, RUT."""
-    tier = min((tiers[s] for s in candidate.get("sectors") or () if s in tiers), default=len(tiers) + 99)
-    return tier, km.get(candidate.get("comuna") or "", float("inf")), candidate["rut"]
-
-
-@dataclass(frozen=True)
-class CertChange:
-    """What holding ``code`` valid would do to one need's top-K."""
-
-    code: str
-    holders: tuple[str, ...]     # candidates (and excluded firms) holding it in progress
-    entering: tuple[str, ...]    # firms that would enter the top-K
-
-
-def cert_columns(ctx: NeedContext, certs: list) -> tuple[float, float, float]:
-    """``(cert_coverage, cert_missing, other_certifications)`` of one firm, as ``CandidateFeaturizer`` computes them.
-
-    The only features a change of certification status touches; ``certification_scenarios``
-    recomputes just these for upgraded candidates (a test checks them against the featurizer).
-    """
-    as_of_date = ctx.as_of_date
-    if ctx.required:
-        credits = [s.credit for s in cert_states(ctx.required, certs, as_of_date, ctx.deadline, IN_PROGRESS_CREDIT)]
-        coverage, missing = float(np.mean(credits)), float(np.mean([c == 0 for c in credits]))
-    else:
-        coverage = missing = 0.0
-    others = other_valid_certs(ctx.required, certs, as_of_date)
-    return coverage, missing, min(others, OTHER_CERTS_SATURATION) / OTHER_CERTS_SATURATION
-
-
-def _top_set(scores: np.ndarray, ruts: list[str], k: int) -> list[str]:
-    """``[ruts[i] for i in order(scores, ruts)[:k]]`` without sorting the whole pool."""
-    if not ruts:
-        return []
-    rounded = np.round(np.asarray(scores, dtype=float), 9)  # ``matching.ranker.order``'s tie rule
-    chosen = np.arange(len(ruts))
-    if k < len(ruts):
-        chosen = np.flatnonzero(rounded >= np.partition(rounded, len(ruts) - k)[len(ruts) - k])
-    best = sorted(chosen.tolist(), key=lambda i: (-rounded[i], ruts[i]))[:k]
-    return [ruts[i] for i in best]
-
-
-def certification_scenarios(ctx: NeedContext, candidates: list[dict], extras: list[dict], catalog: Catalog,
-                            tiers: dict[str, int], km: dict[str, float], ranker: Ranker, top: int, cap: int,
-                            base: tuple[FeatureTable, np.ndarray] | None = None) -> list[CertChange]:
-    """For each certification held in progress by a candidate, the need's top-K with it valid.
-
-    Parameters
-    ----------
-    candidates : list of dict
-        The need's candidate set exactly as the match endpoint scores it.
-    extras : list of dict
-        Only for needs whose certifications are mandatory: firms of the search area left out
-        because a required certification is in progress (``graph_schema.reports``). Upgrading
-        that certification may let them in; the pool is then rebuilt in the query's order and cap.
-    km : dict
-        Comuna CUT -> distance from the need's comuna (the search area's ``km``).
-    base : tuple, optional
-        ``(table, scores)`` of ``candidates`` from ``matching.matcher.score_candidates``, when known.
-
-    Returns
-    -------
-    list of CertChange
-        One per certification held in progress, by code; ``entering`` is empty when the top-K
-        would stay the same.
-
-    Notes
-    -----
-    When the pool is unchanged only the certification columns of the upgraded candidates are
-    recomputed (``cert_columns``): no other feature reads a firm's certifications.
-    ``tests/test_report_computation.py`` checks this shortcut against a full recomputation.
-    """
-    pending: dict[str, list[int]] = defaultdict(list)  # code -> candidates holding it in progress
-    for i, cand in enumerate(candidates):
-        for code in {c[0] for c in cand.get("certs") or () if c[1] == "in_progress"}:
-            pending[code].append(i)
-    codes = sorted(set(pending) | {c[0] for e in extras for c in e.get("certs") or () if c[1] == "in_progress"})
-    if not codes:
-        return []
-    ruts = [c["rut"] for c in candidates]
-    if base is None:
-        table, scores, _ = score_candidates(ctx, candidates, catalog, tiers, ranker, top)
-        base = (table, scores)
-    base_table, base_scores = base
-    base_top = set(_top_set(base_scores, ruts, top))
-    as_of_date = ctx.as_of_date
-    out = []
-    for code in codes:
-        affected = pending.get(code, [])
-        joining = []
-        if ctx.mandatory and code in ctx.required:
-            joining = [dict(e, certs=upgrade(e.get("certs"), code)) for e in extras if holds_in_progress(e, code)]
-            joining = [e for e in joining if passes_mandatory(e, ctx.required, as_of_date)]
-        holders = tuple(sorted({candidates[i]["rut"] for i in affected} | {e["rut"] for e in joining}))
-        if not joining:
-            if not affected:
-                continue
-            matrix = base_table.matrix.copy()
-            matrix[np.ix_(affected, _CERT_COLUMNS)] = [
-                cert_columns(ctx, upgrade(candidates[i].get("certs"), code)) for i in affected]
-            new_top = _top_set(ranker.scores(matrix), ruts, top)
-        else:
-            pool = [dict(c, certs=upgrade(c.get("certs"), code)) for c in candidates] + joining
-            pool.sort(key=lambda c: pool_key(c, tiers, km))
-            pool = pool[:cap]
-            _, scores, _ = score_candidates(ctx, pool, catalog, tiers, ranker, top)
-            new_top = _top_set(scores, [c["rut"] for c in pool], top)
-        entering = tuple(r for r in new_top if r not in base_top)
-        out.append(CertChange(code, holders, entering))
-    return out
-
-
-# -- candidate pools from one preloaded table ---------------------------------------------------
-
-_NO_TIER = 1_000_000
-
-
-class FirmTable:
-    """Every firm a report's needs may draw on, with the candidate query's projection, indexed for selection.
-
-    ``select`` applies the candidate rule of ``graph_schema.candidates.CANDIDATES`` (documented in
-    ``matching.candidates``) in numpy: one table read replaces a query per need, which is what
-    lets a report cover 1,000 needs in a couple of minutes. ``tests/test_reports.py`` checks that
-    both give the same candidates, in the same order.
-
-    Parameters
-    ----------
-    firms : list of dict
-        ``CANDIDATE_PROJECTION`` rows of non-large firms (any order).
-    """
-
-    def __init__(self, firms: list[dict]):
-        # Row order = RUT order, the query's last sort key. Certificate dates become ``datetime.date``
-        # once here, not once per need and feature (the driver's ``Date.to_native`` is slow).
-        firms = sorted((dict(f, certs=[[c[0], c[1], native_date(c[2])] for c in f.get("certs") or ()])
-                        for f in firms), key=lambda f: f["rut"])
-        self.firms = firms
-        self.comuna_codes = sorted({f["comuna"] or "" for f in firms})
-        comuna_index = {c: i for i, c in enumerate(self.comuna_codes)}
-        self.comuna = np.fromiter((comuna_index[f["comuna"] or ""] for f in firms), dtype=np.int64, count=len(firms))
-        self.sector_codes = sorted({s for f in firms for s in f.get("sectors") or ()})
-        sector_index = {c: i for i, c in enumerate(self.sector_codes)}
-        counts = np.fromiter((len(f.get("sectors") or ()) for f in firms), dtype=np.int64, count=len(firms))
-        self.owner = np.repeat(np.arange(len(firms)), counts)
-        self.sector = np.fromiter((sector_index[s] for f in firms for s in f.get("sectors") or ()), dtype=np.int64,
-                                  count=int(counts.sum()))
-
-    def __len__(self) -> int:
-        return len(self.firms)
-
-    def select(self, ctx: NeedContext, area: SearchArea, cap: int) -> tuple[list[dict], list[dict]]:
-        """``(candidates, excluded_in_progress)`` for one need, each in the query's order, at most ``cap``.
-
-        ``excluded_in_progress`` is empty unless the need's certifications are mandatory; then it
-        holds the firms left out only because a required certification is in progress.
-        """
-        n = len(self.firms)
-        tier_of = np.full(len(self.sector_codes), _NO_TIER, dtype=np.int64)
-        for i, code in enumerate(self.sector_codes):
-            if code in area.tiers:
-                tier_of[i] = area.tiers[code]
-        tier = np.full(n, _NO_TIER, dtype=np.int64)
-        np.minimum.at(tier, self.owner, tier_of[self.sector])
-        km_of = np.array([area.km.get(c, np.inf) for c in self.comuna_codes])
-        km = km_of[self.comuna]
-        pool = np.flatnonzero((tier < _NO_TIER) & np.isfinite(km))
-        pool = pool[np.lexsort((pool, km[pool], tier[pool]))]
-        if not (ctx.mandatory and ctx.required):
-            return [self.firms[i] for i in pool[:cap].tolist()], []
-        today = ctx.as_of_date
-        kept: list[dict] = []
-        excluded: list[dict] = []
-        for i in pool.tolist():
-            firm = self.firms[i]
-            if passes_mandatory(firm, ctx.required, today):
-                if len(kept) < cap:
-                    kept.append(firm)
-            elif len(excluded) < cap and upgradable(firm, ctx.required, today):
-                excluded.append(firm)
-            if len(kept) >= cap and len(excluded) >= cap:
-                break
-        return kept, excluded
-
-
-def upgradable(firm: dict, required: tuple[str, ...], as_of_date) -> bool:
-    """Every required certification valid or in progress, at least one in progress."""
-    held = {c[0]: (c[1], native_date(c[2])) for c in firm.get("certs") or ()}
-    pending = False
-    for code in required:
-        status, until = held.get(code, (None, None))
-        if status == "in_progress":
-            pending = True
-        elif status != "valid" or (until is not None and until < as_of_date):
-            return False
-    return pending
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from stdnum.cl import rut as _rut
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 
@@ -45,3 +47,19 @@ def is_valid_rut(value: str) -> bool:
 def format_rut(canonical: str) -> str:
     """The dotted form people read: ``"12345678-5"`` -> ``"12.345.678-5"``."""
     return _rut.format(canonical)
+
+
+_PLAIN = re.compile(r"([0-9]{7,8})-?([0-9kK])")
+
+
+def plain_rut(text: str) -> str | None:
+    """The canonical form of a RUT written plainly (``12345678-5``, ``123456785``) with a right check
+    digit, else ``None`` — which says nothing about validity: dotted or odd spellings go to
+    ``canonical_rut``. A fast path for bulk imports, with python-stdnum's check digit.
+    """
+    m = _PLAIN.fullmatch(text)
+    if m is None:
+        return None
+    body, digit = m.groups()
+    digit = digit.upper()
+    return f"{body}-{digit}" if _rut.calc_check_digit(body) == digit else None

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import LiteralString
 
-from neo4j import Driver
 from stdnum.cl import rut as stdnum_rut
 
+from graph_schema.driver import Graph
 from graph_schema.firms import firm_row, write_firms_tx
 from matching.catalog import Catalog
 from matching.segments import size_segment
@@ -192,7 +192,7 @@ CALL () { MATCH (a:Advisor) WHERE a.id STARTS WITH 'adv_bench_' DETACH DELETE a 
 """
 
 
-def remove(driver: Driver, seed: int, needs_count: int = 200) -> int:
+def remove(driver: Graph, seed: int, needs_count: int = 200) -> int:
     """Delete the synthetic firms (in batches), and the needs, buyers and advisors this module wrote."""
     removed = 0
     while True:
@@ -206,12 +206,12 @@ def remove(driver: Driver, seed: int, needs_count: int = 200) -> int:
     return removed
 
 
-def count_firms(driver: Driver) -> int:
+def count_firms(driver: Graph) -> int:
     records, _, _ = driver.execute_query(COUNT_FIRMS, source=SOURCE)
     return records[0]["n"]
 
 
-def load_firms(driver: Driver, world: World, total: int, progress: Callable[[int], None] | None = None) -> int:
+def load_firms(driver: Graph, world: World, total: int, progress: Callable[[int], None] | None = None) -> int:
     """Write firms ``count .. total-1`` (those not there yet), in batches; return how many were written."""
     start = count_firms(driver)
     now = datetime.now(UTC).isoformat()
@@ -296,7 +296,7 @@ def needs(world: World, count: int) -> Iterator[tuple[dict, dict]]:
         yield buyer, need
 
 
-def load_needs(driver: Driver, world: World, count: int) -> list[str]:
+def load_needs(driver: Graph, world: World, count: int) -> list[str]:
     """Write (idempotently) the benchmark's buyers and needs; return the need ids."""
     pairs = list(needs(world, count))
     buyers = {b["rut"]: b for b, _ in pairs}

@@ -37,8 +37,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from application.settings import REPO_ROOT
 from scripts.firm_names import NameGenerator
-from scripts.settings import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 # The issue's targets.
@@ -305,7 +305,7 @@ def _delete_bench_firms(driver, source: str) -> int:
 
 def _warm_up(firms: int, seed: int, taken: frozenset[int], batch_size: int, now: str) -> dict:
     """Import ``firms`` other firms and delete them again (run in a separate process)."""
-    from graph_schema.imports import import_firms
+    from application.imports import import_firms
     from graph_schema.reference import fetch_catalog
     from matching.imports import parse_import
     from scripts.cli import open_driver
@@ -322,8 +322,8 @@ def _warm_up(firms: int, seed: int, taken: frozenset[int], batch_size: int, now:
 
 def run_import_bench(driver, firms: int, baseline_firms: int, seed: int, batch_size: int, keep: bool,
                      console: Console, warm_up_firms: int = WARM_UP_FIRMS) -> dict:
+    from application.imports import WRITERS, import_firms
     from graph_schema.firms import WRITE_FIRMS, firm_row
-    from graph_schema.imports import WRITERS, import_firms
     from graph_schema.reference import fetch_catalog
     from matching.imports import merge_by_rut, parse_import, target_state
 

@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from scripts.settings import REPO_ROOT
+from application.settings import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 LIMIT = 20
@@ -259,7 +259,7 @@ def bench_matching(sizes: str, n_needs: int, rounds: int, naive_needs: int, work
     from graph_schema.reference import fetch_catalog
     from scripts import bench_data
     from scripts.cli import open_driver
-    from service.ranking import load_ranker
+    from application.matching import load_ranker
 
     console = Console()
     targets = sorted(int(s) for s in sizes.split(","))

@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import LiteralString
 
 import click
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
-from scripts.settings import REPO_ROOT
+from application.settings import REPO_ROOT
+from graph_schema.driver import Graph
 
 RESULTS = REPO_ROOT / "bench" / "results"
 TARGET_SECONDS = 120.0
@@ -58,7 +59,7 @@ def _stable_index(key: str, n: int) -> int:
     return int(hashlib.sha256(key.encode()).hexdigest()[:12], 16) % n
 
 
-def add_open_needs(driver: Driver, catalog, wanted: int) -> int:
+def add_open_needs(driver: Graph, catalog, wanted: int) -> int:
     """Post copies of demo open needs until the graph has ``wanted`` open needs; returns how many were added."""
     records, _, _ = driver.execute_query(OPEN_NEEDS, routing_=RoutingControl.READ)
     missing = wanted - records[0]["n"]
@@ -83,9 +84,9 @@ def add_open_needs(driver: Driver, catalog, wanted: int) -> int:
 
 
 def _run(driver, settings, params, out_dir: Path, jobs: int, as_of: float) -> dict:
+    from application.reports.render import write_all
+    from application.reports.run import compute
     from graph_schema.reference import fetch_catalog
-    from scripts.report.render import write_all
-    from scripts.report.run import compute
 
     started = time.perf_counter()
     catalog = fetch_catalog(driver)
@@ -171,10 +172,10 @@ def bench_reports(wanted: int, min_firms: int, jobs: int | None, top: int, round
 
     from rich.console import Console
 
+    from application.reports.run import default_jobs
     from graph_schema.reference import fetch_catalog
     from matching.reports import ReportParams
     from scripts.cli import open_driver
-    from scripts.report.run import default_jobs
     from scripts.settings import Neo4jSettings
 
     console = Console()

@@ -1,7 +1,8 @@
 """``encadena``: the command line for setting up, loading and operating Encadena.
 
-Every command reads the same environment as the service (``NEO4J_URI``, ``NEO4J_USER``,
-``NEO4J_PASSWORD``). Run ``encadena COMMAND --help`` for each command's options.
+Every command reads the same settings as the service (``application.settings.Settings``: ``NEO4J_URI``,
+``NEO4J_USERNAME``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``...). Run ``encadena COMMAND --help`` for
+each command's options.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 
 import click
 
-from scripts.settings import Neo4jSettings
+from application.settings import Settings
 
 
 @contextmanager
@@ -19,20 +20,20 @@ def open_driver():
     """A driver to the configured Neo4j, closed afterwards; exits with a clear message if down."""
     from neo4j.exceptions import AuthError, ServiceUnavailable
 
-    from graph_schema.driver import make_driver
+    from graph_schema.driver import graph_from_settings
 
-    s = Neo4jSettings.from_env()
-    driver = make_driver(s.uri, s.user, s.password)
+    s = Settings()
+    driver = graph_from_settings(s)
     try:
         try:
             driver.verify_connectivity()
         except ServiceUnavailable as exc:
             raise click.ClickException(
-                f"Neo4j does not answer at {s.uri}. Start it with `encadena neo4j start`. ({exc})"
+                f"Neo4j does not answer at {s.neo4j_uri}. Start it with `encadena neo4j start`. ({exc})"
             ) from exc
         except AuthError as exc:
             raise click.ClickException(
-                f"Neo4j at {s.uri} refused the credentials in NEO4J_USER/NEO4J_PASSWORD."
+                f"Neo4j at {s.neo4j_uri} refused the credentials in NEO4J_USERNAME/NEO4J_PASSWORD."
             ) from exc
         yield driver
     finally:
@@ -70,7 +71,7 @@ def neo4j() -> None:
 def _neo4j_action(action: str) -> None:
     from scripts import neo4j_server
 
-    inst = neo4j_server.Instance(Neo4jSettings.from_env())
+    inst = neo4j_server.Instance(Settings())
     try:
         ok = getattr(neo4j_server, action)(inst, echo=click.echo)
     except neo4j_server.Neo4jSetupError as exc:
@@ -178,16 +179,16 @@ def keys_revoke(key_id: str) -> None:
     click.echo(f"revoked {key_id}")
 
 
+# The modules that add commands (each with ``register(main)``), listed rather than discovered, so a
+# new file never adds or hides a command by accident.
+COMMAND_MODULES = ("scripts.demo_cli", "scripts.imports_cli", "scripts.matching_cli", "scripts.report_cli")
+
+
 def _register_command_modules() -> None:
-    """Each ``scripts/*_cli.py`` module adds its commands with ``register(main)``."""
     import importlib
-    import pkgutil
 
-    import scripts
-
-    for info in sorted(pkgutil.iter_modules(scripts.__path__), key=lambda m: m.name):
-        if info.name.endswith("_cli"):
-            importlib.import_module(f"scripts.{info.name}").register(main)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(main)
 
 
 _register_command_modules()

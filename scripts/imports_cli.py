@@ -92,23 +92,20 @@ def register(main: click.Group) -> None:
                   help="Also write the full report (every rejected row and pair) as JSON.")
     def import_firms(file: Path, dry_run: bool, batch_size: int | None, report_path: Path | None) -> None:
         """Import firms from FILE: per-row errors, merges by RUT, possible duplicates for review."""
-        from graph_schema import imports
+        from application import imports
         from graph_schema.reference import fetch_catalog
-        from matching.errors import InvalidInput
-        from matching.imports import parse_import
+        from matching.imports import ImportFileError
         from scripts.cli import open_driver
 
         console = Console(stderr=True)
         with open_driver() as driver, progress_bars(console) as update:
             try:
-                parsed = parse_import(file.read_bytes(), fetch_catalog(driver),
-                                      on_progress=lambda done, total: update("read", done, total))
-            except InvalidInput as exc:
+                report = imports.import_file(
+                    driver, fetch_catalog(driver), file.read_bytes(), now=_now(), source=f"import:{file.name}",
+                    dry_run=dry_run, batch_size=batch_size or imports.DEFAULT_BATCH_SIZE, on_progress=update,
+                )
+            except ImportFileError as exc:
                 raise click.ClickException(f"No se pudo leer {file.name}: {exc.detail}") from exc
-            report = imports.import_firms(
-                driver, parsed, now=_now(), source=f"import:{file.name}", dry_run=dry_run,
-                batch_size=batch_size or imports.DEFAULT_BATCH_SIZE, on_progress=update,
-            )
         _summary(report.as_dict(), console)
         if report_path:
             report_path.write_text(json.dumps(report.as_dict(limit=None), ensure_ascii=False, indent=2) + "\n",
@@ -125,7 +122,7 @@ def register(main: click.Group) -> None:
     @click.option("--dry-run", is_flag=True, help="Find pairs without recording them.")
     def dedupe(threshold: float, dry_run: bool) -> None:
         """Scan every firm for possible duplicates (blocked by comuna, sector and contact) and record new pairs."""
-        from graph_schema.duplicates import scan
+        from application.duplicates import scan
         from scripts.cli import open_driver
 
         console = Console(stderr=True)

@@ -48,10 +48,10 @@ def need_progress(console: Console):
 @click.command()
 def train() -> None:
     """Train the ranker on buyers' decisions; promote it only if it beats the prior on later decisions."""
+    from application.training import train_and_store
     from graph_schema.reference import fetch_catalog
     from matching.errors import Conflict
     from scripts.cli import open_driver
-    from service.ranking import train_and_store
 
     console = Console()
     with open_driver() as driver:
@@ -76,23 +76,19 @@ def train() -> None:
               help="Share of the most recent decisions held out.")
 def evaluate(holdout: float) -> None:
     """Print NDCG@10, MAP and recall@20 of the trained model, the prior and a sector-only baseline."""
-    from graph_schema.models import promoted_version
+    from application.training import evaluate_rankers
     from graph_schema.reference import fetch_catalog
-    from graph_schema.training_data import load_histories
     from matching.errors import Conflict
-    from matching.training import split_evaluation
     from scripts.cli import open_driver
 
     console = Console()
     with open_driver() as driver:
         catalog = fetch_catalog(driver)
-        with need_progress(console) as advance:
-            histories = load_histories(driver, catalog, progress=advance)
-        served = promoted_version(driver) or "prior-v1"
-    try:
-        metrics, info = split_evaluation(histories, catalog, holdout_fraction=holdout)
-    except Conflict as exc:
-        raise click.ClickException(str(exc)) from exc
+        try:
+            with need_progress(console) as advance:
+                metrics, info, served = evaluate_rankers(driver, catalog, holdout, progress=advance)
+        except Conflict as exc:
+            raise click.ClickException(str(exc)) from exc
     console.print(metrics_table(
         metrics, f"Decisiones posteriores al {info['cutoff'][:10]}: {info['holdout_needs']} necesidades reservadas; "
                  f"el modelo se entrena con las {info['train_decisions']} decisiones anteriores",

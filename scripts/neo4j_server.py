@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.settings import REPO_ROOT, Neo4jSettings
+from application.settings import REPO_ROOT, Settings
 
 POM_DIR = REPO_ROOT / "scripts" / "neo4j"
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
@@ -57,11 +57,11 @@ class Neo4jSetupError(RuntimeError):
 class Instance:
     """Paths of one local instance (``make run`` and ``make test`` each have their own)."""
 
-    settings: Neo4jSettings
+    settings: Settings
 
     @property
     def home(self) -> Path:
-        return self.settings.home
+        return self.settings.neo4j_home_path
 
     @property
     def conf_dir(self) -> Path:
@@ -134,7 +134,7 @@ def install(inst: Instance, echo=print) -> None:
 def _render_config(inst: Instance) -> None:
     s = inst.settings
     template = (POM_DIR / "neo4j.conf.template").read_text()
-    conf = template.format(home=inst.home, bolt_port=s.bolt_port, heap=s.heap, pagecache=s.pagecache)
+    conf = template.format(home=inst.home, bolt_port=s.bolt_port, heap=s.neo4j_heap, pagecache=s.neo4j_pagecache)
     (inst.conf_dir / "neo4j.conf").write_text(conf)
     for name in ("server-logs.xml", "user-logs.xml"):
         shutil.copyfile(POM_DIR / name, inst.conf_dir / name)
@@ -144,7 +144,7 @@ def _set_initial_password(inst: Instance) -> None:
     env = {**os.environ, "NEO4J_HOME": str(inst.home), "NEO4J_CONF": str(inst.conf_dir)}
     result = subprocess.run(
         [_java(), *JVM_FLAGS, "-cp", _classpath(inst), ADMIN_TOOL,
-         "dbms", "set-initial-password", inst.settings.password],
+         "dbms", "set-initial-password", inst.settings.neo4j_password],
         env=env, capture_output=True, text=True,
     )
     if result.returncode != 0:
@@ -179,13 +179,13 @@ def start(inst: Instance, echo=print) -> None:
     install(inst, echo)
     if running_pid(inst):
         wait_until_ready(inst)
-        echo(f"Neo4j already running on {inst.settings.uri} (pid {running_pid(inst)}).")
+        echo(f"Neo4j already running on {inst.settings.neo4j_uri} (pid {running_pid(inst)}).")
         return
     if _port_open(inst.settings.bolt_port):
         raise Neo4jSetupError(
             f"Port {inst.settings.bolt_port} is taken by another process; set NEO4J_URI to a free port."
         )
-    heap = inst.settings.heap
+    heap = inst.settings.neo4j_heap
     cmd = [_java(), *JVM_FLAGS, f"-Xms{heap}", f"-Xmx{heap}", "-cp", _classpath(inst), ENTRY_POINT,
            f"--home-dir={inst.home}", f"--config-dir={inst.conf_dir}"]
     env = {**os.environ, "NEO4J_HOME": str(inst.home), "NEO4J_CONF": str(inst.conf_dir)}
@@ -193,7 +193,7 @@ def start(inst: Instance, echo=print) -> None:
         proc = subprocess.Popen(cmd, stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env=env, cwd=inst.home, start_new_session=True)
     inst.pid_file.write_text(str(proc.pid))
-    echo(f"Starting Neo4j (pid {proc.pid}) on {inst.settings.uri}; log: {inst.log_file}")
+    echo(f"Starting Neo4j (pid {proc.pid}) on {inst.settings.neo4j_uri}; log: {inst.log_file}")
     try:
         wait_until_ready(inst, proc)
     except Neo4jSetupError:
@@ -217,19 +217,20 @@ def wait_until_ready(inst: Instance, proc: subprocess.Popen | None = None) -> No
             )
         if _port_open(s.bolt_port):
             try:
-                with GraphDatabase.driver(s.uri, auth=(s.user, s.password)) as driver:
+                with GraphDatabase.driver(s.neo4j_uri, auth=(s.neo4j_username, s.neo4j_password)) as driver:
                     driver.verify_connectivity()
                 return
             except AuthError as exc:
                 raise Neo4jSetupError(
-                    f"Neo4j at {s.uri} refused the password in NEO4J_PASSWORD ({exc.message}). "
+                    f"Neo4j at {s.neo4j_uri} refused the password in NEO4J_PASSWORD ({exc.message}). "
                     f"The data in {inst.home / 'data'} was created with another password."
                 ) from exc
             except ServiceUnavailable:
                 pass
         time.sleep(0.5)
     raise Neo4jSetupError(
-        f"Neo4j did not answer on {s.uri} within {START_TIMEOUT_S} s. Log: {inst.log_file}\n{_tail(inst.log_file)}"
+        f"Neo4j did not answer on {s.neo4j_uri} within {START_TIMEOUT_S} s. Log: {inst.log_file}\n"
+        f"{_tail(inst.log_file)}"
     )
 
 
@@ -238,7 +239,7 @@ def server_version(inst: Instance) -> str:
     from neo4j import GraphDatabase
 
     s = inst.settings
-    with GraphDatabase.driver(s.uri, auth=(s.user, s.password)) as driver:
+    with GraphDatabase.driver(s.neo4j_uri, auth=(s.neo4j_username, s.neo4j_password)) as driver:
         records, _, _ = driver.execute_query(
             "CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0] AS version, edition"
         )
@@ -288,15 +289,15 @@ def status(inst: Instance, echo=print) -> bool:
     try:
         version = server_version(inst)
     except Exception as exc:  # noqa: BLE001 - status reports whatever went wrong
-        echo(f"state: process {pid} alive, but Bolt does not answer on {inst.settings.uri}: {exc}")
+        echo(f"state: process {pid} alive, but Bolt does not answer on {inst.settings.neo4j_uri}: {exc}")
         return False
-    echo(f"state: running (pid {pid}) on {inst.settings.uri}: {version}")
+    echo(f"state: running (pid {pid}) on {inst.settings.neo4j_uri}: {version}")
     return True
 
 
 def main(argv: list[str]) -> int:
     """Entry for ``python -m scripts.neo4j_server install|start|stop|status``."""
-    inst = Instance(Neo4jSettings.from_env())
+    inst = Instance(Settings())
     actions = {"install": install, "start": start, "stop": stop, "status": status}
     if len(argv) != 1 or argv[0] not in actions:
         print("usage: neo4j_server install|start|stop|status", file=sys.stderr)

@@ -1,7 +1,7 @@
 """``encadena report`` (batch recommendation reports) and ``encadena bench reports``.
 
-Output is for program staff, so it is in Spanish. ``POST /api/v1/reports`` runs this same command
-in a child process with ``--job ID``, which records the job's progress and files in Neo4j.
+Output is for program staff, so it is in Spanish. ``POST /api/v1/reports`` runs the same
+``application.reports.build_report`` as a job.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from matching.program import PROJECT_KIND_LABELS
 from matching.program import REPORT_DEFAULT_TOP as DEFAULT_TOP
 from matching.program import REPORT_MAX_TOP as MAX_TOP
 
-# A job records its progress in the graph at most this often (each write is one small transaction).
-JOB_PROGRESS_EVERY_S = 1.0
 # Option names as staff type them, for error messages about a field of ReportParams.
 OPTION_OF = {"region": "--region", "center": "--center", "project_type": "--project-type", "buyer": "--buyer",
              "top": "--top"}
@@ -43,19 +41,6 @@ def parse_params(**values):
         raise click.UsageError("; ".join(f"{OPTION_OF.get(e.field, e.field)}: {e.message}" for e in errors)) from exc
 
 
-def _job_progress(driver, job_id: str):
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        from graph_schema.report_jobs import record_progress
-
-        if done in (0, total) or time.monotonic() - last[0] >= JOB_PROGRESS_EVERY_S:
-            record_progress(driver, job_id, done, total, _now())
-            last[0] = time.monotonic()
-
-    return progress
-
-
 @click.command()
 @click.option("--region", help="Región de la necesidad: código CUT (06) o nombre (O'Higgins).")
 @click.option("--center", help="Centro de Negocios que ejecuta el proyecto: id (ctr_...) o nombre.")
@@ -69,54 +54,38 @@ def _job_progress(driver, job_id: str):
               help="Carpeta donde escribir el informe.")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]), default=None,
               help="Fecha de referencia (UTC) de los datos; por omisión, ahora. Fija el resultado para compararlo.")
-@click.option("--job", "job_id", hidden=True, help="Id de ReportJob (lo usa POST /api/v1/reports).")
-def report(region, center, project_type, buyer, top, jobs, out_dir, as_of, job_id) -> None:
+def report(region, center, project_type, buyer, top, jobs, out_dir, as_of) -> None:
     """Informe de recomendaciones: mejores candidatos de cada necesidad abierta, brechas e indicadores.
 
     Escribe recommendations.csv, report.html, report.pdf y los gráficos en PNG en --out.
     """
-    from graph_schema import report_jobs
+    from application.reports.run import build_report, default_jobs
+    from application.settings import Settings
     from matching.errors import InvalidInput
     from scripts.cli import open_driver
-    from scripts.report.run import build_report, default_jobs
-    from scripts.settings import Neo4jSettings
 
     params = parse_params(region=region, center=center, project_type=project_type, buyer=buyer, top=top)
     jobs = jobs or default_jobs()
     as_of_s = as_of.replace(tzinfo=UTC).timestamp() if as_of else None
-    console = Console(stderr=True, quiet=bool(job_id))
+    console = Console(stderr=True)
     with open_driver() as driver:
-        if job_id:
-            report_jobs.start_job(driver, job_id, _now())
         started = time.perf_counter()
         try:
             with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
                 task = bar.add_task("Emparejando necesidades", total=None)
-                job_progress = _job_progress(driver, job_id) if job_id else None
 
                 def progress(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
-                    if job_progress:
-                        job_progress(done, total)
 
                 def stage(text: str) -> None:
                     bar.update(task, description=text)
 
-                paths = build_report(driver, Neo4jSettings.from_env(), params, out_dir, jobs=jobs, as_of=as_of_s,
+                paths = build_report(driver, Settings(), params, out_dir, jobs=jobs, as_of=as_of_s,
                                      progress=progress, stage=stage)
         except InvalidInput as exc:
             message = "; ".join(f"{OPTION_OF.get(e.field, e.field)}: {e.message}" for e in exc.errors)
-            if job_id:
-                report_jobs.finish_job(driver, job_id, _now(), error=exc.detail)
             raise click.UsageError(message) from exc
-        except Exception as exc:
-            if job_id:
-                report_jobs.finish_job(driver, job_id, _now(),
-                                       error=f"El informe no se pudo generar ({type(exc).__name__}: {exc}).")
-            raise
-        if job_id:
-            report_jobs.finish_job(driver, job_id, _now(), files=[p.name for p in paths])
     seconds = time.perf_counter() - started
     console.print(f"Informe listo en {seconds:.1f} s ({jobs} {'proceso' if jobs == 1 else 'procesos'}): "
                   f"{out_dir}")

@@ -14,7 +14,8 @@ from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI
 from werkzeug.exceptions import BadRequest
 
-from service import config, db
+from application.settings import Settings, environment_names
+from service import db
 from service.auth import SECURITY_SCHEMES, enforce_roles
 from service.errors import ApiProblem, register_error_handlers, validation_error_response
 
@@ -39,8 +40,7 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
         doc_prefix="/docs",
         doc_url="/openapi.json",
     )
-    app.config.from_mapping(config.DEFAULTS)
-    app.config.from_mapping(config.from_environment())
+    app.config.from_mapping(flask_config(test_config or {}))
     if test_config:
         app.config.from_mapping(test_config)
     if isinstance(app.json, DefaultJSONProvider):
@@ -55,6 +55,15 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     _register_docs(app)
     logging.basicConfig(level=logging.INFO)
     return app
+
+
+def flask_config(overrides: dict) -> dict:
+    """``application.settings.Settings`` (defaults, then the environment, then ``overrides`` given by
+    variable name) as Flask config keys: each setting under its environment variable's name."""
+    names = environment_names()
+    given = {name: value for name, value in overrides.items() if any(name in n for n in names.values())}
+    settings = Settings(**given)
+    return {aliases[0]: getattr(settings, field) for field, aliases in names.items()}
 
 
 def _register_blueprints(app: OpenAPI) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g, request
 
+from application.access import ROLE_ES, ROLES, Viewer
 from graph_schema.keys import find_key
 from service.db import get_driver
 from service.errors import ApiProblem
@@ -21,21 +21,8 @@ SECURITY_SCHEMES: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class Principal:
-    key_id: str
-    role: str
-    buyer_rut: str | None = None
-    advisor_id: str | None = None
-
-    @property
-    def is_buyer(self) -> bool:
-        return self.role == "buyer"
-
-    @property
-    def sees_personal_data(self) -> bool:
-        """Owner gender and contact details are for advisors and admins only."""
-        return self.role in ("admin", "advisor")
+# The caller of an API request is a ``Viewer`` (``application.access``) with its key's id.
+Principal = Viewer
 
 
 class _KeyCache:
@@ -78,7 +65,7 @@ def current_principal() -> Principal:
     cached, principal = _cache.get(secret, ttl)
     if not cached:
         row = find_key(get_driver(), secret)
-        principal = Principal(row["id"], row["role"], row.get("buyer_rut"), row.get("advisor_id")) if row else None
+        principal = Viewer(row["role"], row.get("buyer_rut"), row.get("advisor_id"), id=row["id"]) if row else None
         _cache.put(secret, principal)
     if principal is None:
         raise ApiProblem(
@@ -90,9 +77,8 @@ def current_principal() -> Principal:
     return principal
 
 
-_ROLE_ES = {"admin": "administrador", "advisor": "asesor", "buyer": "comprador"}
 _ROLES_ATTR = "_encadena_roles"
-ALL_ROLES = ("admin", "advisor", "buyer")
+ALL_ROLES = ROLES
 
 
 def require(*roles: str) -> Callable:
@@ -117,8 +103,8 @@ def enforce_roles() -> None:
     roles = getattr(view, _ROLES_ATTR, ALL_ROLES)
     principal = current_principal()
     if principal.role not in roles:
-        allowed = ", ".join(_ROLE_ES[r] for r in roles)
+        allowed = ", ".join(ROLE_ES[r] for r in roles)
         raise ApiProblem(
-            403, f"Su llave es de rol {_ROLE_ES[principal.role]}; esta operación es solo para: {allowed}.",
+            403, f"Su llave es de rol {ROLE_ES[principal.role]}; esta operación es solo para: {allowed}.",
             type_="rol-insuficiente",
         )

@@ -1,4 +1,5 @@
-"""The Neo4j driver of one process: created lazily after gunicorn forks, closed at exit."""
+"""The graph (a Neo4j driver bound to its database) of one process: created lazily after gunicorn forks,
+closed at exit."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ import logging
 import os
 
 from flask import Flask, current_app
-from neo4j import Driver
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from graph_schema.driver import make_driver
+from graph_schema.driver import Graph, make_graph
 
 log = logging.getLogger(__name__)
 _EXTENSION = "encadena.neo4j"
@@ -22,18 +22,18 @@ WEB_RETRY_TIME_S = 2.0
 class Neo4jExtension:
     """Holds one driver per process (a fork gets its own), keyed by pid."""
 
-    def __init__(self, uri: str, user: str, password: str):
-        self.uri, self.user, self.password = uri, user, password
-        self._driver: Driver | None = None
+    def __init__(self, uri: str, user: str, password: str, database: str):
+        self.uri, self.user, self.password, self.database = uri, user, password, database
+        self._driver: Graph | None = None
         self._pid: int | None = None
         atexit.register(self.close)
 
     @property
-    def driver(self) -> Driver:
+    def driver(self) -> Graph:
         if self._driver is None or self._pid != os.getpid():
             # Never reuse a driver created before a fork: its sockets belong to the parent.
-            self._driver = make_driver(self.uri, self.user, self.password,
-                                       max_transaction_retry_time=WEB_RETRY_TIME_S)
+            self._driver = make_graph(self.uri, self.user, self.password, self.database,
+                                      max_transaction_retry_time=WEB_RETRY_TIME_S)
             self._pid = os.getpid()
         return self._driver
 
@@ -46,11 +46,12 @@ class Neo4jExtension:
 def init_app(app: Flask) -> None:
     """Register the extension; the driver itself is created on first use in each process."""
     app.extensions[_EXTENSION] = Neo4jExtension(
-        app.config["NEO4J_URI"], app.config["NEO4J_USER"], app.config["NEO4J_PASSWORD"]
+        app.config["NEO4J_URI"], app.config["NEO4J_USERNAME"], app.config["NEO4J_PASSWORD"],
+        app.config["NEO4J_DATABASE"],
     )
 
 
-def get_driver() -> Driver:
+def get_driver() -> Graph:
     return current_app.extensions[_EXTENSION].driver
 
 

@@ -1,14 +1,13 @@
-"""Fixtures: a real Neo4j (started by ``make test``), the Flask app, a live gunicorn, and keys.
+"""Fixtures: a real Neo4j (started by ``make test``), the Flask app, a live gunicorn, keys and the catalog.
 
 Every storage test talks to the Neo4j at ``NEO4J_URI``; if it does not answer, the run fails
 loudly. Tests seed what they assert on under fresh random RUTs and ids, so they do not depend
-on each other or on demo data.
+on each other or on demo data. Data builders and headers are in ``tests/helpers.py``.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import socket
 import subprocess
 import sys
@@ -17,33 +16,34 @@ from pathlib import Path
 
 import pytest
 import requests
-from stdnum.cl import rut as stdnum_rut
 
-from graph_schema.driver import make_driver
+from application.settings import Settings
+from graph_schema.driver import graph_from_settings
 from graph_schema.keys import create_key
 from graph_schema.migrate import migrate
-from graph_schema.reference import load_reference
-from scripts.settings import Neo4jSettings
+from graph_schema.reference import load_reference, package_catalog
+from matching.catalog import Catalog
 from service import create_app
+from tests.helpers import make_rut
 
 REPO = Path(__file__).resolve().parent.parent
 LIVE_START_TIMEOUT_S = 120
 
 
 @pytest.fixture(scope="session")
-def neo4j_settings() -> Neo4jSettings:
-    return Neo4jSettings.from_env()
+def settings() -> Settings:
+    return Settings()
 
 
 @pytest.fixture(scope="session")
-def driver(neo4j_settings):
-    """The session's driver; the schema and reference data are applied once (idempotently)."""
-    drv = make_driver(neo4j_settings.uri, neo4j_settings.user, neo4j_settings.password)
+def driver(settings):
+    """The session's graph; the schema and reference data are applied once (idempotently)."""
+    drv = graph_from_settings(settings)
     try:
         drv.verify_connectivity()
     except Exception as exc:  # noqa: BLE001 - any failure here must stop the run
         pytest.exit(
-            f"Neo4j is not reachable at {neo4j_settings.uri} ({exc}). Run the tests with `make test`, "
+            f"Neo4j is not reachable at {settings.neo4j_uri} ({exc}). Run the tests with `make test`, "
             "which starts a test instance.", returncode=3,
         )
     migrate(drv, echo=lambda *_: None)
@@ -53,15 +53,21 @@ def driver(neo4j_settings):
 
 
 @pytest.fixture(scope="session")
-def app(driver, neo4j_settings):
-    app = create_app({
+def catalog() -> Catalog:
+    """The reference catalog straight from the packages (what the graph holds; no database needed)."""
+    return package_catalog()
+
+
+@pytest.fixture(scope="session")
+def app(driver, settings):
+    return create_app({
         "TESTING": True,
-        "NEO4J_URI": neo4j_settings.uri,
-        "NEO4J_USER": neo4j_settings.user,
-        "NEO4J_PASSWORD": neo4j_settings.password,
+        "NEO4J_URI": settings.neo4j_uri,
+        "NEO4J_USERNAME": settings.neo4j_username,
+        "NEO4J_PASSWORD": settings.neo4j_password,
+        "NEO4J_DATABASE": settings.neo4j_database,
         "API_KEY_CACHE_SECONDS": 0,
     })
-    return app
 
 
 @pytest.fixture()
@@ -83,44 +89,9 @@ def runner():
     return _Runner()
 
 
-# -- data helpers ---------------------------------------------------------------------------
-
-def make_rut(rng: random.Random | None = None, low: int = 10_000_000, high: int = 99_999_999) -> str:
-    """A random, valid RUT in canonical form (``12345678-5``)."""
-    number = str((rng or random).randint(low, high))
-    return f"{number}-{stdnum_rut.calc_check_digit(number)}"
-
-
 @pytest.fixture()
 def new_rut():
     return make_rut
-
-
-def firm_payload(rut: str, **overrides) -> dict:
-    body = {
-        "rut": rut,
-        "name": f"Empresa de prueba {rut}",
-        "sectors": ["1050"],
-        "comuna": "Rancagua",
-        "annual_sales_uf": 150.0,
-        "employees": 4,
-        "owner_gender": "F",
-        "products": "quesos y yogur artesanal",
-        "certifications": [],
-    }
-    body.update(overrides)
-    return body
-
-
-def buyer_payload(rut: str, **overrides) -> dict:
-    body = {"rut": rut, "name": f"Gran Comprador {rut}", "comuna": "Rancagua", "sectors": ["0510"]}
-    body.update(overrides)
-    return body
-
-
-def count_nodes(driver) -> int:
-    records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS n")
-    return records[0]["n"]
 
 
 @pytest.fixture(scope="session")
@@ -141,24 +112,25 @@ def keys(driver):
     return out
 
 
-def auth(key: str) -> dict:
-    return {"Authorization": f"Bearer {key}"}
-
-
 # -- a live server --------------------------------------------------------------------------
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
+def neo4j_env(settings: Settings) -> dict[str, str]:
+    """The environment that points a child process at the test Neo4j."""
+    return {"NEO4J_URI": settings.neo4j_uri, "NEO4J_USERNAME": settings.neo4j_username,
+            "NEO4J_PASSWORD": settings.neo4j_password, "NEO4J_DATABASE": settings.neo4j_database}
+
+
 @pytest.fixture(scope="session")
-def live_url(driver, neo4j_settings, tmp_path_factory):
+def live_url(driver, settings, tmp_path_factory):
     """gunicorn serving ``create_app()`` on a free loopback port, as ``make run`` does."""
-    port = _free_port()
-    env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "2", "NEO4J_URI": neo4j_settings.uri,
-           "NEO4J_USER": neo4j_settings.user, "NEO4J_PASSWORD": neo4j_settings.password}
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "2", **neo4j_env(settings)}
     # Its log goes to a file: a pipe nobody reads would fill up and block the workers.
     log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     with log_path.open("wb") as log:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.conftest import auth, buyer_payload, firm_payload, make_rut
+from tests.helpers import auth, buyer_payload, firm_payload, make_rut
 
 
 def need_payload(buyer_rut: str, **overrides) -> dict:

@@ -14,7 +14,7 @@ from graph_schema.firms import firm_row, write_firms_tx
 from matching.catalog import Catalog
 from matching.segments import size_segment
 from matching.text import fold
-from tests.conftest import make_rut
+from tests.helpers import make_rut
 
 SEED_BUYERS = """
 UNWIND $rows AS row

@@ -11,7 +11,7 @@ import pytest
 from graph_schema.candidates import fetch_candidates
 from graph_schema.reference import fetch_catalog
 from matching.candidates import CandidatePlan, Walk, rings_of, search_area
-from tests.conftest import make_rut
+from tests.helpers import make_rut
 from tests.matching_seed import cleanup, firm, seed_firms, tag_for
 
 HACCP = [{"code": "HACCP", "status": "valid", "valid_until": "2030-01-01"}]

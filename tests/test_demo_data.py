@@ -16,8 +16,7 @@ import pytest
 from graph_schema.firms import upsert_firm
 from graph_schema.indicators import program_indicators
 from graph_schema.keys import create_key, find_key, revoke_key
-from graph_schema.reference import read_certifications, read_sectors, read_territory, reference_counts
-from matching.catalog import Catalog
+from graph_schema.reference import reference_counts
 from matching.text import fold
 from scripts.demo import calibration as cal
 from scripts.demo import simulated_buyer as sim
@@ -32,13 +31,6 @@ TEST_SEED = 20_251_125
 
 # What demo data the graph holds now, so tests reload only when another test changed it.
 _loaded: dict[str, tuple[int, int] | None] = {"demo": None}
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    """The reference catalog straight from the packages (no database needed)."""
-    t = read_territory()
-    return Catalog.from_rows(t.comunas, t.regions, t.provinces, read_sectors(), read_certifications(), t.adjacency)
 
 
 @pytest.fixture(scope="module")

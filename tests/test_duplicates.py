@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import auth, make_rut
+from tests.helpers import auth, make_rut
 from tests.test_imports import HEADER, fresh_word, post_import
 
 

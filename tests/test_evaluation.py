@@ -7,7 +7,6 @@ import random
 
 import pytest
 
-from graph_schema.reference import read_certifications, read_sectors, read_territory
 from matching.candidates import sector_tiers
 from matching.catalog import Catalog
 from matching.errors import Conflict
@@ -37,12 +36,6 @@ def test_average_precision_and_recall():
     assert average_precision([0, 0]) == 0.0
     assert recall_at_k([0] * 20 + [1], 20) == 0.0
     assert recall_at_k([1, 0, 1, 0], 2) == 0.5
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    t = read_territory()
-    return Catalog.from_rows(t.comunas, t.regions, t.provinces, read_sectors(), read_certifications(), t.adjacency)
 
 
 def synthetic_histories(catalog: Catalog, n_needs: int = 40, seed: int = 3) -> list[NeedHistory]:

@@ -7,20 +7,12 @@ from datetime import date
 import numpy as np
 import pytest
 
-from graph_schema.reference import read_certifications, read_sectors, read_territory
-from matching.catalog import Catalog
 from matching.explain import km_text, number, reasons, sentence
 from matching.features import ALL_FEATURES, NeedContext
 from matching.matcher import match_response, short_list_message, suggested_radius
 from matching.ranker import prior
 
 AS_OF = 1_790_000_000.0  # 2026-09-21
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    t = read_territory()
-    return Catalog.from_rows(t.comunas, t.regions, t.provinces, read_sectors(), read_certifications(), t.adjacency)
 
 
 @pytest.fixture()

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from graph_schema.reference import read_certifications, read_sectors, read_territory
 from matching.candidates import TIER_DIVISION, TIER_GROUP, TIER_OWN, sector_tiers
 from matching.catalog import Catalog
 from matching.features import (
@@ -20,17 +19,11 @@ from matching.features import (
     Supplier,
     cert_columns,
     cert_states,
-    other_valid_certs,
+    native_date,
 )
 
 AS_OF = 1_790_000_000.0  # 2026-09-21
 BUYER = "76000000-0"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    t = read_territory()
-    return Catalog.from_rows(t.comunas, t.regions, t.provinces, read_sectors(), read_certifications(), t.adjacency)
 
 
 def cut(catalog: Catalog, name: str) -> str:
@@ -304,3 +297,17 @@ def test_plan_does_not_trust_counts_under_a_mandatory_certification(catalog):
     firms = dict.fromkeys(area.cuts, 30_000 // len(area.cuts))
     assert plan_candidates(area, counts, firms, 1000).walks[0].value == "rings"
     assert plan_candidates(area, counts, firms, 1000, certification_filter=True).walks[0].value != "rings"
+
+
+# A firm-by-firm reference for the count of other valid certifications (the product computes it in
+# ``cert_columns`` for the whole candidate set at once).
+def other_valid_certs(required: tuple[str, ...], certs: list, as_of: date) -> int:
+    """Valid certifications the need did not ask for."""
+    count = 0
+    for code, status, until in certs or ():
+        if code in required or status != "valid":
+            continue
+        until = native_date(until)
+        if until is None or until >= as_of:
+            count += 1
+    return count

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tests.conftest import auth, count_nodes, firm_payload
+from tests.helpers import auth, count_nodes, firm_payload
 
 
 def test_advisor_creates_firm_and_reads_it_back(client, keys, new_rut):

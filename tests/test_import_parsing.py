@@ -6,18 +6,7 @@ import json
 
 import pytest
 
-from graph_schema.reference import read_certifications, read_sectors, read_territory
-from matching.catalog import Catalog
 from matching.imports import ImportFileError, merge_by_rut, parse_certifications, parse_import, parse_number
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    """The reference catalogs straight from the packages (what the graph would hold)."""
-    territory = read_territory()
-    return Catalog.from_rows(territory.comunas, territory.regions, territory.provinces, read_sectors(),
-                             read_certifications(), territory.adjacency)
-
 
 SPANISH_HEADER = "RUT;Razón Social;Comuna;CIIU;ventas_uf;trabajadores;género;productos;certificaciones;cooperativa\n"
 
@@ -230,7 +219,7 @@ def test_fast_path_agrees_with_validate_row_on_the_benchmark_file(catalog):
 def test_plain_rut_check_digit_is_python_stdnum_s(catalog):
     from stdnum.cl import rut as stdnum_rut
 
-    from matching.imports import plain_rut
+    from matching.rut import plain_rut
 
     for number in [1_000_000, 5_123_457, 9_999_999, 10_000_000, 76_086_428, 99_999_999, *range(12_345_000, 12_345_400)]:
         digit = stdnum_rut.calc_check_digit(str(number))

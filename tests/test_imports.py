@@ -7,10 +7,10 @@ import json
 import random
 from datetime import UTC, datetime
 
-from graph_schema.imports import import_firms
+from application.imports import import_firms
 from graph_schema.reference import fetch_catalog
 from matching.imports import parse_import
-from tests.conftest import auth, count_nodes, make_rut
+from tests.helpers import auth, count_nodes, make_rut
 
 HEADER = ("rut;razón social;comuna;ciiu;ventas_uf;trabajadores;genero;productos;certificaciones;cooperativa;"
           "socia_de;telefono;email\n")

@@ -10,8 +10,8 @@ import json
 import pytest
 import requests
 
-from tests.conftest import auth, count_nodes, firm_payload, make_rut
 from tests.domain import need_payload
+from tests.helpers import auth, count_nodes, firm_payload, make_rut
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -12,9 +12,8 @@ import random
 import pytest
 import requests
 
-from graph_schema.reference import fetch_catalog
 from matching.ranker import PRIOR_PREFERENCE_BOOST
-from tests.conftest import auth, make_rut
+from tests.helpers import auth, make_rut
 from tests.matching_seed import (
     cleanup,
     comuna_near_distance,
@@ -27,11 +26,6 @@ from tests.matching_seed import (
 )
 
 HACCP_VALID = {"code": "HACCP", "status": "valid", "valid_until": "2027-03-31"}
-
-
-@pytest.fixture(scope="module")
-def catalog(driver):
-    return fetch_catalog(driver)
 
 
 @pytest.fixture(autouse=True)

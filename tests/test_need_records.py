@@ -7,20 +7,11 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from graph_schema.reference import read_certifications, read_sectors, read_territory
-from matching.catalog import Catalog
 from matching.errors import InvalidInput
 from matching.needs import NeedRecord, normalize_need
 
 TODAY = date(2025, 6, 30)
 RUT = "76086428-5"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    territory = read_territory()
-    return Catalog.from_rows(territory.comunas, territory.regions, territory.provinces, read_sectors(),
-                             read_certifications(), territory.adjacency)
 
 
 def record(**overrides) -> NeedRecord:

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from service.pagination import encode_cursor
-from tests.conftest import auth, buyer_payload, count_nodes, make_rut
 from tests.domain import create_buyer, create_need, create_project, need_payload, ok
+from tests.helpers import auth, buyer_payload, count_nodes, make_rut
 
 # -- buyers ---------------------------------------------------------------------------------
 

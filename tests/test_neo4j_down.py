@@ -8,7 +8,7 @@ import time
 import pytest
 
 from service import create_app
-from tests.conftest import auth, firm_payload, make_rut
+from tests.helpers import auth, firm_payload, make_rut
 
 # The web driver retries at about 0, 1 and 3 s (service.db.WEB_RETRY_TIME_S); slack for a busy 2-core machine.
 API_DEADLINE_S = 6.0

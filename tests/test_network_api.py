@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from graph_schema.keys import create_key
-from tests.conftest import auth, count_nodes, make_rut
 from tests.domain import count_rels, create_buyer, create_center, create_firm, create_project, ok
+from tests.helpers import auth, count_nodes, make_rut
 
 # -- centers and projects -------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from graph_schema.keys import create_key
-from tests.conftest import auth, count_nodes, make_rut
 from tests.domain import count_rels, create_center, create_firm, create_need, create_project, ok
+from tests.helpers import auth, count_nodes, make_rut
 
 
 @pytest.fixture()

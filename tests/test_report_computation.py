@@ -7,38 +7,29 @@ import random
 import numpy as np
 import pytest
 
-from graph_schema.reference import read_certifications, read_sectors, read_territory
 from matching.candidates import search_area
 from matching.catalog import Catalog
 from matching.errors import InvalidInput
 from matching.features import ALL_FEATURES, NeedContext
+from matching.firm_table import passes_mandatory
 from matching.matcher import score_candidates
 from matching.ranker import order, prior
+from matching.report_scenarios import certification_scenarios, pool_key, upgrade
 from matching.reports import (
     FEW_CANDIDATES,
     GroupCounts,
     ReportParams,
-    certification_scenarios,
     gap_level,
     group_counts,
     need_result,
-    passes_mandatory,
-    pool_key,
     resolve_scope,
     summarize,
-    upgrade,
 )
 
 AS_OF = 1_790_000_000.0  # 2026-09-21
 CODES = ("HACCP", "BPM", "ISO9001", "ISO14001")
 PRODUCTS = ("quesos frescos y yogur", "leche y mantequilla", "pan amasado", "quesos maduros", "yogur natural",
             "servicio de aseo", "mermeladas")
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    t = read_territory()
-    return Catalog.from_rows(t.comunas, t.regions, t.provinces, read_sectors(), read_certifications(), t.adjacency)
 
 
 def _firm(rng: random.Random, i: int, cuts: list[str]) -> dict:
@@ -185,7 +176,7 @@ def test_unknown_buyer_is_an_error(catalog):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_top_set_matches_the_rankers_order(seed):
-    from matching.reports import _top_set
+    from matching.report_scenarios import _top_set
 
     rng = np.random.default_rng(seed)
     scores = np.round(rng.random(300), 2)  # many ties
@@ -196,11 +187,11 @@ def test_top_set_matches_the_rankers_order(seed):
 
 def test_cert_columns_equal_the_featurizer(catalog):
     from matching.features import CandidateBatch, CandidateFeaturizer
-    from matching.reports import cert_columns
+    from matching.report_scenarios import cert_feature_rows
 
     ctx = _need(catalog)
     pool, area = _pool(catalog, ctx, 60, 9)
     matrix = CandidateFeaturizer().extract(CandidateBatch(ctx, pool, catalog, area.tiers)).matrix
     cols = [ALL_FEATURES.index(n) for n in ("cert_coverage", "cert_missing", "other_certifications")]
     for row, firm in zip(matrix, pool, strict=True):
-        assert np.allclose(row[cols], cert_columns(ctx, firm["certs"]))
+        assert np.allclose(row[cols], cert_feature_rows(ctx, [firm])[0])

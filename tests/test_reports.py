@@ -23,14 +23,14 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
+from application.reports.render import CSV_NAME, HTML_NAME, PDF_NAME, write_all
+from application.reports.run import compute
 from graph_schema.reference import fetch_catalog
 from matching.explain import number
 from matching.reports import ReportParams
 from scripts.demo.generator import firm_ruts
 from scripts.demo.writer import demo_counts, demo_firm_exists
-from scripts.report.render import CSV_NAME, HTML_NAME, PDF_NAME, write_all
-from scripts.report.run import compute
-from tests.conftest import auth, make_rut
+from tests.helpers import auth, make_rut
 from tests.matching_seed import cleanup, firm, seed_buyer, seed_firms, seed_need, tag_for
 
 DEMO_FIRMS = 500
@@ -119,10 +119,10 @@ class _Links(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def demo_report(driver, neo4j_settings, demo_buyer, tmp_path_factory):
+def demo_report(driver, settings, demo_buyer, tmp_path_factory):
     """The demo buyer's report, written sequentially."""
     out = tmp_path_factory.mktemp("demo-report")
-    data = compute(driver, neo4j_settings, ReportParams(buyer=demo_buyer), jobs=1, as_of=AS_OF)
+    data = compute(driver, settings, ReportParams(buyer=demo_buyer), jobs=1, as_of=AS_OF)
     write_all(data, fetch_catalog(driver), out)
     return data, out
 
@@ -193,8 +193,8 @@ def test_shares_in_the_report_match_the_csv(demo_report):
     assert recommended.cooperative == sum(r["cooperativa"] == "sí" for r in rows)
 
 
-def test_supply_and_certification_gaps(driver, neo4j_settings, seeded, tmp_path):
-    data = compute(driver, neo4j_settings, ReportParams(buyer=seeded["buyer"]), jobs=1, as_of=AS_OF)
+def test_supply_and_certification_gaps(driver, settings, seeded, tmp_path):
+    data = compute(driver, settings, ReportParams(buyer=seeded["buyer"]), jobs=1, as_of=AS_OF)
     assert [n["id"] for n in data.needs] == sorted(seeded["needs"].values())
     gaps = {g["need"]["id"]: g for g in data.summary["supply_gaps"]["needs"]}
     gap = gaps[seeded["needs"]["gap"]]
@@ -218,11 +218,11 @@ def test_supply_and_certification_gaps(driver, neo4j_settings, seeded, tmp_path)
     assert [r for r in rows if r["id_necesidad"] == seeded["needs"]["gap"]][0]["lugar"] == ""
 
 
-def test_parallel_output_equals_sequential(driver, neo4j_settings, demo_buyer, tmp_path):
+def test_parallel_output_equals_sequential(driver, settings, demo_buyer, tmp_path):
     catalog = fetch_catalog(driver)
     outputs = []
     for jobs in (1, 2):
-        data = compute(driver, neo4j_settings, ReportParams(buyer=demo_buyer), jobs=jobs, as_of=AS_OF, chunk_size=1)
+        data = compute(driver, settings, ReportParams(buyer=demo_buyer), jobs=jobs, as_of=AS_OF, chunk_size=1)
         write_all(data, catalog, tmp_path / f"jobs-{jobs}")
         outputs.append(tmp_path / f"jobs-{jobs}")
     sequential, parallel = outputs
@@ -301,7 +301,8 @@ def test_api_job_completes_and_serves_files(app, client, keys, seeded, tmp_path,
 def test_firm_table_selects_what_the_candidate_query_returns(driver, demo, seeded):
     """The report's in-memory candidate rule equals ``graph_schema.candidates.CANDIDATES``, order included."""
     from graph_schema.candidates import fetch_candidates
-    from graph_schema.reports import fetch_firm_table, fetch_need_contexts, scope_area, scope_needs
+    from application.reports.run import scope_area
+    from graph_schema.reports import fetch_firm_table, fetch_need_contexts, scope_needs
     from matching.candidates import CANDIDATE_CAP, search_area
     from matching.features import native_date, need_context
 

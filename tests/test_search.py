@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matching.search import lucene_query, name_score
-from tests.conftest import auth, make_rut
+from tests.helpers import auth, make_rut
 from tests.test_imports import HEADER, fresh_word, post_import
 
 

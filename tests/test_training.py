@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from graph_schema.reference import fetch_catalog
-from graph_schema.training_data import labeled_rows, load_history
+from application.training import load_history
+from graph_schema.training_data import labeled_rows
 from matching.features import ALL_FEATURES
 from matching.matcher import score_candidates
 from matching.ranker import prior
 from matching.training import METRIC, train
 from scripts.demo.generator import firm_ruts
 from scripts.demo.writer import demo_counts, demo_firm_exists
-from tests.conftest import auth, make_rut
+from tests.helpers import auth, make_rut
 from tests.matching_seed import (
     cleanup,
     firm,
@@ -27,12 +28,6 @@ from tests.matching_seed import (
     seed_proposals,
     tag_for,
 )
-
-
-@pytest.fixture(scope="module")
-def catalog(driver):
-    return fetch_catalog(driver)
-
 
 # The demo data set the batch-report tests load too, so the suite loads it once.
 DEMO_FIRMS = 500

@@ -9,21 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
-# -- DESIGN.md's program figures for 2025 (what `encadena stats` compares against) -----------
-
-PROGRAM_FIGURES = {
-    "projects": 147,
-    "alliances": 2_000,
-    "participating_firms": 2_000,
-    "micro_share_min": 0.70,  # "over 70% are micro firms"
-    "micro_1_share_of_micro": 0.50,  # "half of those in the smallest bracket"
-    "women_share": 0.48,
-    "women_share_known": 0.61,
-    "unknown_gender_share": 0.21,
-    "sessions": 91_000,
-    "project_sessions": 8_000,
-    "project_hours_min": 9_000,
-}
+# DESIGN.md's program figures for 2025 (what `encadena stats` compares against) live in
+# matching.program; the demo is calibrated to them.
+from matching.program import PROGRAM_FIGURES  # noqa: F401  (re-exported for the demo generator)
 
 # -- size ---------------------------------------------------------------------------------------
 

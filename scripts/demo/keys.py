@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import LiteralString
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
+from graph_schema.driver import Graph
 from graph_schema.keys import create_key, find_key, revoke_key
 
 # The demo buyer with the most open needs (ties by RUT) and its newest open need.
@@ -68,7 +69,7 @@ def write_env(path: Path, values: dict[str, str]) -> None:
     tmp.replace(path)
 
 
-def ensure_demo_keys(driver: Driver, path: Path) -> DemoKeys:
+def ensure_demo_keys(driver: Graph, path: Path) -> DemoKeys:
     """Reuse the file's keys that are still valid for the demo's buyer and advisor; create the rest."""
     records, _, _ = driver.execute_query(DEMO_BUYER, routing_=RoutingControl.READ)
     if not records:

@@ -11,7 +11,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from matching.catalog import Catalog
+from matching.catalog import Catalog, haversine_km
 from matching.text import fold
 from scripts.demo.calibration import CITY_WEIGHTS
 
@@ -82,12 +82,9 @@ class Territory:
     def __init__(self, catalog: Catalog) -> None:
         self.comunas = sorted(catalog.comunas.values(), key=lambda c: c.cut)
         self.index = {c.cut: i for i, c in enumerate(self.comunas)}
-        lat = np.radians([c.lat for c in self.comunas])
-        lon = np.radians([c.lon for c in self.comunas])
-        dlat = lat[:, None] - lat[None, :]
-        dlon = lon[:, None] - lon[None, :]
-        a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
-        self.distance = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+        lat = np.array([c.lat for c in self.comunas])
+        lon = np.array([c.lon for c in self.comunas])
+        self.distance = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
         self.region_of = [c.region_cut for c in self.comunas]
         self.by_region: dict[str, list[int]] = {}
         for i, c in enumerate(self.comunas):

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
 from typing import LiteralString
 
-from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
+from graph_schema.driver import Graph
 from scripts.demo.generator import Chunk
 
 DEFAULT_BATCH_SIZE = 5_000
@@ -354,7 +355,7 @@ def _batches(rows: list[dict], size: int) -> Iterator[list[dict]]:
         yield rows[start:start + size]
 
 
-def write_demo(driver: Driver, chunks: Iterable[Chunk], *, fresh: bool = False,
+def write_demo(driver: Graph, chunks: Iterable[Chunk], *, fresh: bool = False,
                progress: Progress | None = None) -> dict[str, int]:
     """Write the chunks in order, one managed transaction per batch; return rows sent per table.
 
@@ -394,7 +395,7 @@ def _run(tx: ManagedTransaction, statement: LiteralString, rows: list[dict]) -> 
     tx.run(statement, rows=rows).consume()
 
 
-def reset_demo(driver: Driver, progress: Progress | None = None) -> int:
+def reset_demo(driver: Graph, progress: Progress | None = None) -> int:
     """Delete every node marked ``demo: true`` (and its relationships); return how many.
 
     ``progress`` gets the label, the nodes deleted by a batch and 0 (the total is not known).
@@ -416,12 +417,12 @@ def _delete(tx: ManagedTransaction, statement: LiteralString) -> int:
     return tx.run(statement, batch=DELETE_BATCH_SIZE).single(strict=True)["n"]
 
 
-def demo_counts(driver: Driver) -> dict[str, int]:
+def demo_counts(driver: Graph) -> dict[str, int]:
     """How many demo nodes of each kind the graph holds."""
     records, _, _ = driver.execute_query(DEMO_COUNTS, routing_=RoutingControl.READ)
     return dict(records[0])
 
 
-def demo_firm_exists(driver: Driver, rut: str) -> bool:
+def demo_firm_exists(driver: Graph, rut: str) -> bool:
     records, _, _ = driver.execute_query(DEMO_FIRM_EXISTS, rut=rut, routing_=RoutingControl.READ)
     return bool(records)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Literal
 
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
+from application import duplicates
 from graph_schema import duplicates as repo
-from matching.errors import FieldError, InvalidInput
 from matching.records import Rut
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
@@ -96,11 +95,6 @@ def get_duplicate(path: DuplicatePath):
          summary="Resolver un posible duplicado: fusionar (merge) o marcar como distintas (distinct)")
 @require("admin", "advisor")
 def resolve_duplicate(path: DuplicatePath, body: Resolution):
-    if body.action == "distinct" and body.keep:
-        raise InvalidInput(FieldError("keep", "«keep» solo se usa con action=merge."))
-    principal = current_principal()
-    result = repo.resolve(
-        get_driver(), path.id, action=body.action, keep=body.keep, now=datetime.now(UTC).isoformat(),
-        actor=principal.advisor_id or principal.key_id, note=body.note,
-    )
+    result = duplicates.resolve(get_driver(), path.id, action=body.action, keep=body.keep,
+                                viewer=current_principal(), note=body.note)
     return {"candidate": result["candidate"], "firm": result.get("firm")}

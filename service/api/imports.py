@@ -8,8 +8,7 @@ from flask import current_app, request
 from flask_openapi3 import APIBlueprint, RawModel, Tag
 from pydantic import BaseModel, Field
 
-from graph_schema import imports as repo
-from matching.imports import parse_import
+from application import imports
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
 from service.errors import ApiProblem, problem
@@ -78,10 +77,9 @@ def _uploaded_bytes() -> bytes:
          summary="Importar empresas desde CSV o JSON lines (idempotente, con reporte por fila)")
 @require("admin", "advisor")
 def import_firms(query: ImportQuery, raw: ImportFile):
-    parsed = parse_import(_uploaded_bytes(), get_catalog())
-    report = repo.import_firms(
-        get_driver(), parsed, now=datetime.now(UTC).isoformat(), source=f"import:{current_principal().key_id}",
-        dry_run=query.dry_run,
+    report = imports.import_file(
+        get_driver(), get_catalog(), _uploaded_bytes(), now=datetime.now(UTC).isoformat(),
+        source=f"import:{current_principal().id}", dry_run=query.dry_run,
     )
     body = report.as_dict()
     if report.created + report.updated + report.unchanged == 0 and report.rejected and not report.skipped:

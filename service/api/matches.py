@@ -5,9 +5,12 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
+from application.matching import match_need
 from matching.matcher import DEFAULT_LIMIT, MAX_LIMIT
 from service.auth import BEARER, current_principal, require
-from service.ranking import match_need
+from service.db import get_driver
+from service.ranking import current_ranker, planner_counts
+from service.reference import get_catalog
 
 bp = APIBlueprint("matches", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Coincidencias")],
                   abp_security=BEARER)
@@ -57,4 +60,5 @@ class Matches(BaseModel):
         summary="Proveedores candidatos para una necesidad, ordenados y explicados")
 @require("admin", "advisor", "buyer")
 def get_matches(path: NeedPath, query: MatchQuery):
-    return match_need(path.need_id, current_principal(), query.limit)
+    return match_need(get_driver(), get_catalog(), path.need_id, viewer=current_principal(), limit=query.limit,
+                      ranker=current_ranker(), counts=planner_counts())

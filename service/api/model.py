@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
+from application.training import model_summary, train_and_store
 from matching.explain import number
 from matching.training import METRIC
 from service.auth import BEARER, require
 from service.db import get_driver
-from service.ranking import forget_served_ranker, model_summary, served_model_version, train_and_store
+from service.ranking import forget_served_ranker, served_model_version
 from service.reference import get_catalog
 
 bp = APIBlueprint("model", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Modelo")], abp_security=BEARER)
@@ -44,7 +45,7 @@ class TrainResult(BaseModel):
 @bp.get("/model", responses={200: ModelInfo}, summary="Modelo de ranking en uso y entrenamientos recientes")
 @require("admin", "advisor")
 def get_model():
-    return model_summary(get_driver())
+    return model_summary(get_driver(), served_model_version())
 
 
 @bp.post("/model/train", responses={201: TrainResult},

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from graph_schema import needs as repo
-from matching.errors import Forbidden
-from matching.needs import NeedPatch, NeedRecord, NeedStatus, normalize_need
+from application import needs
+from matching.needs import NeedPatch, NeedRecord, NeedStatus
 from matching.records import Rut
 from service.auth import BEARER, current_principal
 from service.db import get_driver
 from service.pagination import PageQuery, decode_time_cursor, time_page
 from service.reference import get_catalog
 from service.schemas import Need, NeedPage
-from service.visibility import buyer_scope
 
 bp = APIBlueprint("needs", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Necesidades")],
                   abp_security=BEARER)
@@ -34,30 +30,24 @@ class NeedQuery(PageQuery):
 
 @bp.post("/needs", responses={201: Need}, summary="Publicar una necesidad de compra")
 def create_need(body: NeedRecord):
-    principal = current_principal()
-    if principal.is_buyer and body.buyer_rut != principal.buyer_rut:
-        raise Forbidden(f"Su llave de comprador solo permite publicar necesidades del comprador "
-                        f"{principal.buyer_rut}; buyer_rut dice {body.buyer_rut}.")
-    values = normalize_need(body, get_catalog())
-    need = repo.create_need(get_driver(), values, datetime.now(UTC).isoformat())
+    need = needs.post_need(get_driver(), get_catalog(), body, current_principal())
     return need, 201, {"Location": f"/api/v1/needs/{need['id']}"}
 
 
 @bp.get("/needs/<id>", responses={200: Need}, summary="Ver una necesidad")
 def get_need(path: NeedPath):
-    return repo.get_need(get_driver(), path.id, buyer=buyer_scope(current_principal()))
+    return needs.get_need(get_driver(), path.id, current_principal())
 
 
 @bp.patch("/needs/<id>", responses={200: Need}, summary="Abrir o cerrar una necesidad")
 def patch_need(path: NeedPath, body: NeedPatch):
-    return repo.set_status(get_driver(), path.id, body.status, buyer=buyer_scope(current_principal()))
+    return needs.set_status(get_driver(), path.id, body.status, current_principal())
 
 
 @bp.get("/needs", responses={200: NeedPage}, summary="Listar necesidades (las más recientes primero)")
 def list_needs(query: NeedQuery):
-    buyer = buyer_scope(current_principal()) or query.buyer
-    items = repo.list_needs(
-        get_driver(), buyer=buyer, status=query.status, project=query.project,
+    items = needs.list_needs(
+        get_driver(), current_principal(), buyer=query.buyer, status=query.status, project=query.project,
         after=decode_time_cursor(query.cursor, "needs"), limit=query.limit + 1,
     )
     return time_page(items, query.limit, "needs")

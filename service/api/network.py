@@ -6,14 +6,15 @@ alliances it is party to; advisors (names, emails) are for advisors and admins.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Literal
 
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
+from application import network
 from graph_schema import network as repo
-from matching.errors import FieldError, Forbidden, InvalidInput
+from matching.errors import FieldError, InvalidInput
 from matching.program import ProjectKind
 from matching.records import ComunaRef, Rut
 from service.auth import BEARER, current_principal, require
@@ -31,7 +32,6 @@ from service.schemas import (
     Project,
     ProjectPage,
 )
-from service.visibility import buyer_scope, for_caller
 
 bp = APIBlueprint("network", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Programa")], abp_security=BEARER)
 
@@ -149,30 +149,24 @@ def list_projects(query: ProjectQuery):
 @bp.post("/alliances", responses={201: Alliance}, summary="Registrar una alianza del programa")
 @require("admin", "advisor")
 def create_alliance(body: AllianceRecord):
-    firm_ruts = list(dict.fromkeys(body.firm_ruts))
-    if body.buyer_rut is None and len(firm_ruts) < 2:
-        raise InvalidInput(FieldError(
-            "firm_ruts", "Una alianza sin comprador necesita al menos dos empresas distintas."))
-    values = {"project_id": body.project_id, "buyer_rut": body.buyer_rut, "firm_ruts": firm_ruts,
-              "origin": body.origin, "status": body.status}
-    alliance = repo.create_alliance(get_driver(), values, datetime.now(UTC).isoformat())
-    return for_caller(alliance, current_principal()), 201
+    alliance = network.register_alliance(
+        get_driver(), project_id=body.project_id, buyer_rut=body.buyer_rut, firm_ruts=body.firm_ruts,
+        origin=body.origin, status=body.status, viewer=current_principal())
+    return alliance, 201
 
 
 @bp.get("/alliances/<id>", responses={200: Alliance}, summary="Ver una alianza")
 def get_alliance(path: IdPath):
-    principal = current_principal()
-    return for_caller(repo.get_alliance(get_driver(), path.id, buyer=buyer_scope(principal)), principal)
+    return network.get_alliance(get_driver(), path.id, current_principal())
 
 
 @bp.get("/alliances", responses={200: AlliancePage}, summary="Listar alianzas (las más recientes primero)")
 def list_alliances(query: AllianceQuery):
-    principal = current_principal()
-    items = repo.list_alliances(
-        get_driver(), buyer=buyer_scope(principal) or query.buyer, project=query.project, firm=query.firm,
+    items = network.list_alliances(
+        get_driver(), current_principal(), buyer=query.buyer, project=query.project, firm=query.firm,
         after=decode_time_cursor(query.cursor, "alliances"), limit=query.limit + 1,
     )
-    return for_caller(time_page(items, query.limit, "alliances"), principal)
+    return time_page(items, query.limit, "alliances")
 
 
 # -- centers --------------------------------------------------------------------------------
@@ -224,7 +218,5 @@ def list_advisors(query: AdvisorQuery):
          summary="Sumar sesiones y horas de asesoría a una empresa")
 @require("admin", "advisor")
 def add_sessions(path: IdPath, body: SessionsRecord):
-    principal = current_principal()
-    if principal.advisor_id and principal.advisor_id != path.id:
-        raise Forbidden(f"Su llave es del asesor {principal.advisor_id}; solo puede registrar sus propias sesiones.")
-    return repo.add_sessions(get_driver(), path.id, body.firm_rut, body.sessions, body.hours)
+    return network.record_sessions(get_driver(), path.id, body.firm_rut, body.sessions, body.hours,
+                                   current_principal())

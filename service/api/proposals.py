@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Literal
 
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
-from graph_schema import proposals as repo
-from matching.errors import Forbidden
+from application import proposals
 from matching.records import Rut
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
 from service.pagination import PageQuery, decode_time_cursor, time_page
 from service.schemas import Decision, Proposal, ProposalPage
-from service.visibility import buyer_scope, for_caller
 
 bp = APIBlueprint("proposals", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Propuestas")],
                   abp_security=BEARER)
@@ -52,35 +49,24 @@ class ProposalQuery(PageQuery):
 @bp.post("/needs/<id>/proposals", responses={201: Proposal}, summary="Proponer una empresa para una necesidad")
 @require("admin", "advisor")
 def create_proposal(path: IdPath, body: ProposalRecord):
-    principal = current_principal()
-    values = body.model_dump()
-    if principal.advisor_id:
-        if body.advisor_id and body.advisor_id != principal.advisor_id:
-            raise Forbidden(f"Su llave es del asesor {principal.advisor_id}; no puede proponer a nombre de otro.")
-        values["advisor_id"] = principal.advisor_id
-    proposal = repo.create_proposal(get_driver(), path.id, values, datetime.now(UTC).isoformat())
+    proposal = proposals.propose(get_driver(), path.id, body.model_dump(), current_principal())
     return proposal, 201, {"Location": f"/api/v1/proposals/{proposal['id']}"}
 
 
 @bp.get("/needs/<id>/proposals", responses={200: ProposalPage}, summary="Propuestas para una necesidad")
 def list_need_proposals(path: IdPath, query: ProposalQuery):
-    principal = current_principal()
-    items = repo.list_for_need(get_driver(), path.id, buyer=buyer_scope(principal), status=query.status,
-                               after=decode_time_cursor(query.cursor, "proposals"), limit=query.limit + 1)
-    return for_caller(time_page(items, query.limit, "proposals"), principal)
+    items = proposals.proposals_for_need(get_driver(), path.id, current_principal(), status=query.status,
+                                         after=decode_time_cursor(query.cursor, "proposals"), limit=query.limit + 1)
+    return time_page(items, query.limit, "proposals")
 
 
 @bp.get("/proposals/<id>", responses={200: Proposal}, summary="Ver una propuesta")
 def get_proposal(path: IdPath):
-    principal = current_principal()
-    return for_caller(repo.get_proposal(get_driver(), path.id, buyer=buyer_scope(principal)), principal)
+    return proposals.get_proposal(get_driver(), path.id, current_principal())
 
 
 @bp.post("/proposals/<id>/decision", responses={200: Decision},
          summary="Aceptar o rechazar una propuesta (el comprador de la necesidad)")
 @require("buyer", "admin")
 def decide(path: IdPath, body: DecisionRecord):
-    principal = current_principal()
-    result = repo.decide(get_driver(), path.id, body.decision, body.reason, datetime.now(UTC).isoformat(),
-                         buyer=buyer_scope(principal))
-    return for_caller(result, principal)
+    return proposals.decide(get_driver(), path.id, body.decision, body.reason, current_principal())

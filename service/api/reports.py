@@ -1,10 +1,11 @@
 """Batch recommendation reports from the API: start a job, follow it, download its files.
 
-``POST /reports`` validates the filters, records a ``ReportJob`` in Neo4j and runs ``encadena report
---job ID`` in a child process, so a report over a large scope never holds a request (or a web
-worker's CPU) open. The child writes its progress and files into the job node, so any worker can
-answer ``GET /reports/{id}``; the files are served from ``REPORTS_DIR`` (a folder every worker of
-the deployment must see).
+``POST /reports`` validates the filters, records a ``ReportJob`` in Neo4j and runs it with
+``python -m application.reports`` (the same ``build_report`` as ``encadena report``) in a child
+process, so a report over a large scope never holds a request (or a web worker's CPU) open. The
+child writes its progress and files into the job node, so any worker can answer
+``GET /reports/{id}``; the files are served from ``REPORTS_DIR`` (a folder every worker of the
+deployment must see).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from graph_schema import report_jobs
 from graph_schema.ids import new_id
 from graph_schema.reports import buyer_exists, list_centers
 from matching.errors import NotFound
-from matching.reports import ReportParams, Scope, resolve_scope
+from matching.reports import ReportParams, resolve_scope
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
 from service.reference import get_catalog
@@ -36,6 +37,8 @@ bp = APIBlueprint("reports", __name__, url_prefix="/api/v1", abp_tags=[Tag(name=
 REPO_ROOT = Path(__file__).resolve().parents[2]
 JOB_ID_PATTERN = r"^rep_[0-9a-f]{12}$"
 FILE_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,80}$"
+# What the child process needs to reach the same graph.
+NEO4J_SETTINGS = ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE")
 
 
 class ReportPath(BaseModel):
@@ -72,14 +75,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _command(job_id: str, scope: Scope, out_dir: Path, jobs: int) -> list[str]:
-    args = [sys.executable, "-m", "scripts.cli", "report", "--out", str(out_dir), "--job", job_id,
-            "--jobs", str(jobs), "--top", str(scope.top)]
-    for option, value in (("--region", scope.region), ("--center", scope.center),
-                          ("--project-type", scope.project_type), ("--buyer", scope.buyer)):
-        if value:
-            args += [option, value]
-    return args
+def _command(job_id: str, out_dir: Path, jobs: int) -> list[str]:
+    return [sys.executable, "-m", "application.reports", job_id, str(out_dir), str(jobs)]
 
 
 def _watch(proc: subprocess.Popen, job_id: str, driver) -> None:
@@ -112,17 +109,16 @@ def _job_body(job: dict) -> dict:
 def create_report(body: ReportParams):
     driver = get_driver()
     exists = buyer_exists(driver, body.buyer) if body.buyer else None
-    scope = resolve_scope(body, get_catalog(), list_centers(driver), exists)
+    resolve_scope(body, get_catalog(), list_centers(driver), exists)  # InvalidInput before any job
     job_id = new_id("rep")
     out_dir = reports_dir() / job_id
     out_dir.mkdir(parents=True, exist_ok=True)
-    report_jobs.create_job(driver, job_id, body.model_dump(), _now(), current_principal().key_id)
-    env = {**os.environ, "NEO4J_URI": current_app.config["NEO4J_URI"],
-           "NEO4J_USER": current_app.config["NEO4J_USER"], "NEO4J_PASSWORD": current_app.config["NEO4J_PASSWORD"]}
+    report_jobs.create_job(driver, job_id, body.model_dump(), _now(), current_principal().id)
+    env = {**os.environ, **{name: str(current_app.config[name]) for name in NEO4J_SETTINGS}}
     jobs = max(1, int(current_app.config.get("REPORT_JOBS") or 1))
     try:
         with (reports_dir() / f"{job_id}.log").open("wb") as logfile:
-            proc = subprocess.Popen(_command(job_id, scope, out_dir, jobs), cwd=REPO_ROOT, env=env,
+            proc = subprocess.Popen(_command(job_id, out_dir, jobs), cwd=REPO_ROOT, env=env,
                                     stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT)
     except OSError as exc:
         report_jobs.finish_job(driver, job_id, _now(), error=f"No se pudo iniciar el informe ({exc}).")

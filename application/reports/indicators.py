@@ -4,10 +4,9 @@ as table rows beside DESIGN.md's 2025 figures, and one chart of projects by kind
 
 from __future__ import annotations
 
+from application.reports import charts
 from matching.explain import number
-from matching.program import PROJECT_KIND_LABELS
-from scripts.demo.calibration import PROGRAM_FIGURES
-from scripts.report import charts
+from matching.program import PROGRAM_FIGURES, PROJECT_KIND_LABELS
 
 
 def _pct(share: float | None) -> str:
@@ -56,7 +55,7 @@ def indicator_charts(ind: dict) -> dict[str, bytes]:
     by_kind = ind["projects"]["by_kind"]
     known = [k for k in PROJECT_KIND_LABELS if k in by_kind]
     kinds = known + sorted(k for k in by_kind if k not in PROJECT_KIND_LABELS)
-    labels = [PROJECT_KIND_LABELS.get(k, k) for k in kinds]
+    labels = [PROJECT_KIND_LABELS.get(k, str(k)) for k in kinds]
     values = [float(by_kind[k]) for k in kinds]
     return {"proyectos_por_tipo.png": charts.bars_chart(
         labels, values, f"Proyectos por tipo ({number(sum(values))} en total)", "Proyectos")}

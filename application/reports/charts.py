@@ -13,7 +13,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
+from matplotlib.axes import Axes  # noqa: E402  (after choosing the backend)
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from matching.explain import number  # noqa: E402
@@ -36,7 +37,7 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _figure(rows: int, per_row: float = 0.42, minimum: float = 2.6) -> tuple[Figure, object]:
+def _figure(rows: int, per_row: float = 0.42, minimum: float = 2.6) -> tuple[Figure, Axes]:
     fig = Figure(figsize=(WIDTH_IN, max(minimum, 1.3 + per_row * rows)))
     ax = fig.subplots()
     ax.spines[["top", "right"]].set_visible(False)

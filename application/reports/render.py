@@ -15,13 +15,13 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from application.reports import charts
+from application.reports.indicators import indicator_charts, indicator_rows
 from matching.catalog import Catalog
 from matching.explain import number
 from matching.program import PROJECT_KIND_LABELS
 from matching.reports import FEW_CANDIDATES, MAIN_REASONS, NeedResult
 from matching.segments import SEGMENT_LABELS
-from scripts.report import charts
-from scripts.report.indicators import indicator_charts, indicator_rows
 
 # Above this many needs the PDF lists each need in one line (its best candidate) and leaves the
 # top-K with reasons to report.html and the CSV: WeasyPrint lays out 1,000 needs' details (some

@@ -1,0 +1,87 @@
+"""The one settings object of the service, the command line and the job workers, read from the environment.
+
+Names are those Neo4j Aura hands out (``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``,
+``NEO4J_DATABASE``); ``NEO4J_USER`` is accepted for ``NEO4J_USERNAME``. The README's configuration
+table lists exactly these variables (``tests/test_settings.py`` checks it against this class).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# The local Neo4j that `encadena neo4j install` sets up uses this password; anywhere else, set your own.
+LOCAL_PASSWORD = "encadena-local"
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Encadena's configuration: defaults, then the environment (then, for the web app, a test mapping)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    # -- Neo4j: where the graph is -------------------------------------------------------------
+    neo4j_uri: str = Field("bolt://127.0.0.1:7687", validation_alias=_env("NEO4J_URI"),
+                           description="bolt:// for one server, neo4j:// (or neo4j+s://) for a cluster or Aura.")
+    neo4j_username: str = Field("neo4j", validation_alias=_env("NEO4J_USERNAME", "NEO4J_USER"))
+    neo4j_password: str = Field(LOCAL_PASSWORD, validation_alias=_env("NEO4J_PASSWORD"))
+    neo4j_database: str = Field("neo4j", validation_alias=_env("NEO4J_DATABASE"),
+                                description="Named on every query and session.")
+
+    # -- the local Neo4j server that `encadena neo4j` runs -------------------------------------
+    neo4j_home: Path = Field(REPO_ROOT / ".data" / "neo4j", validation_alias=_env("ENCADENA_NEO4J_HOME"))
+    neo4j_heap: str = Field("2g", validation_alias=_env("NEO4J_HEAP"))
+    neo4j_pagecache: str = Field("2g", validation_alias=_env("NEO4J_PAGECACHE"))
+
+    # -- the web service -----------------------------------------------------------------------
+    max_content_length: int = Field(1024 * 1024, ge=1024, validation_alias=_env("MAX_CONTENT_LENGTH"),
+                                    description="Largest JSON body in bytes (413 above it).")
+    max_import_bytes: int = Field(50 * 1024 * 1024, ge=1024, validation_alias=_env("MAX_IMPORT_BYTES"),
+                                  description="Largest import file in bytes (413 above it).")
+    api_key_cache_seconds: float = Field(30.0, ge=0, validation_alias=_env("API_KEY_CACHE_SECONDS"),
+                                         description="How long a worker trusts a verified key.")
+    model_recheck_seconds: float = Field(30.0, ge=0, validation_alias=_env("MODEL_RECHECK_SECONDS"),
+                                         description="How often a worker asks which ranker is promoted.")
+    planner_counts_seconds: float = Field(600.0, ge=0, validation_alias=_env("PLANNER_COUNTS_SECONDS"),
+                                          description="How long a worker keeps the firm counts that plan queries.")
+    reports_dir: Path = Field(REPO_ROOT / ".data" / "reports", validation_alias=_env("REPORTS_DIR"),
+                              description="Where report jobs write their files.")
+    report_jobs: int = Field(1, ge=1, le=64, validation_alias=_env("REPORT_JOBS"),
+                             description="Processes one report job started from the API may use.")
+
+    # -- gunicorn (service/gunicorn_conf.py) ---------------------------------------------------
+    host: str = Field("127.0.0.1", validation_alias=_env("HOST"), description="Address gunicorn binds.")
+    port: int = Field(8000, ge=1, le=65535, validation_alias=_env("PORT"))
+    web_concurrency: int = Field(default_factory=lambda: (os.cpu_count() or 1) + 1, ge=1, le=64,
+                                 validation_alias=_env("WEB_CONCURRENCY"), description="gunicorn workers.")
+    gunicorn_threads: int = Field(4, ge=1, le=64, validation_alias=_env("GUNICORN_THREADS"))
+    log_level: str = Field("info", validation_alias=_env("LOG_LEVEL"))
+
+    @property
+    def bolt_port(self) -> int:
+        """The port of ``neo4j_uri`` (the local server listens on it)."""
+        return urlparse(self.neo4j_uri).port or 7687
+
+    @property
+    def neo4j_home_path(self) -> Path:
+        """``neo4j_home`` made absolute against the repository (a relative path is relative to it)."""
+        home = Path(self.neo4j_home)
+        return home if home.is_absolute() else REPO_ROOT / home
+
+
+def environment_names() -> dict[str, tuple[str, ...]]:
+    """Every setting's environment variable names (the first is the documented one)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        assert isinstance(alias, AliasChoices), name
+        out[name] = tuple(str(choice) for choice in alias.choices)
+    return out

@@ -1,0 +1,44 @@
+"""Helpers shared by the tests (data builders, headers); fixtures live in ``conftest.py``."""
+
+from __future__ import annotations
+
+import random
+
+from stdnum.cl import rut as stdnum_rut
+
+
+def make_rut(rng: random.Random | None = None, low: int = 10_000_000, high: int = 99_999_999) -> str:
+    """A random, valid RUT in canonical form (``12345678-5``)."""
+    number = str((rng or random).randint(low, high))
+    return f"{number}-{stdnum_rut.calc_check_digit(number)}"
+
+
+def firm_payload(rut: str, **overrides) -> dict:
+    body = {
+        "rut": rut,
+        "name": f"Empresa de prueba {rut}",
+        "sectors": ["1050"],
+        "comuna": "Rancagua",
+        "annual_sales_uf": 150.0,
+        "employees": 4,
+        "owner_gender": "F",
+        "products": "quesos y yogur artesanal",
+        "certifications": [],
+    }
+    body.update(overrides)
+    return body
+
+
+def buyer_payload(rut: str, **overrides) -> dict:
+    body = {"rut": rut, "name": f"Gran Comprador {rut}", "comuna": "Rancagua", "sectors": ["0510"]}
+    body.update(overrides)
+    return body
+
+
+def count_nodes(driver) -> int:
+    records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS n")
+    return records[0]["n"]
+
+
+def auth(key: str) -> dict:
+    return {"Authorization": f"Bearer {key}"}
