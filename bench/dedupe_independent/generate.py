@@ -111,15 +111,14 @@ def _comuna_rows() -> dict[str, dict[str, str]]:
 
 
 def _other_comuna(cut: str, rng: random.Random) -> str:
-    """A neighbouring comuna (same province) or the regional office's own comuna (the capital)."""
-    rows = vocab.comunas()
-    province = [r["CUT_COM"] for r in rows if r["CUT_PROV"] == _comuna_rows()[cut]["CUT_PROV"] and r["CUT_COM"] != cut]
+    """A bordering comuna (a branch) or the regional office's own comuna (the region's capital)."""
     capital = cut[:2] + "101"
-    if province and (rng.random() < 0.6 or capital == cut):
-        return rng.choice(province)
-    if capital != cut:
-        return capital
-    return rng.choice([r["CUT_COM"] for r in rows if r["CUT_REG"] == cut[:2] and r["CUT_COM"] != cut] or [cut])
+    nearby = vocab.neighbours()[cut] or [
+        row["CUT_COM"] for row in vocab.comunas() if row["CUT_PROV"] == cut[:3] and row["CUT_COM"] != cut
+    ]
+    if nearby and (rng.random() < 0.6 or capital == cut):
+        return rng.choice(nearby)
+    return capital if capital != cut else cut
 
 
 def _duplicate_classes(classes: list[str], rng: random.Random) -> str:

