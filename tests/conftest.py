@@ -25,6 +25,7 @@ from graph_schema.migrate import migrate
 from graph_schema.reference import load_reference
 from scripts.settings import Neo4jSettings
 from service import create_app
+from tests.browser import browser, new_page  # noqa: F401 - browser fixtures for the page tests
 
 REPO = Path(__file__).resolve().parent.parent
 LIVE_START_TIMEOUT_S = 120
