@@ -31,8 +31,9 @@ MIN_HALF_SPAN_KM = 10.0
 MARGIN = 0.08  # of the larger span, on each side
 # Height / width stays between these, so a need with a far candidate is not a sliver.
 MIN_ASPECT, MAX_ASPECT = 0.6, 1.4
-# Text size as a share of the width: 12 px when the map is drawn 360 px wide on a phone.
-FONT = 0.034
+# Text size as a share of the width: 13.5 px when the map is drawn 358 px wide on a phone (390 less
+# the page margins), 24 px at its widest on a desktop (40rem, app.css).
+FONT = 0.038
 CHAR_WIDTH = 0.6  # of the font size, a generous average for a sans-serif (labels must not collide)
 MAX_RANKS_SHOWN = 5
 MIN_RING_AREA = 3.0  # square view units: rings smaller than this are not drawn
