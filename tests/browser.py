@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -120,8 +121,8 @@ def _axe_report(violations: list[dict]) -> str:
     for v in violations:
         lines.append(f"- {v['id']} ({v['impact']}): {v['help']} ({v['helpUrl']})")
         for node in v["nodes"]:
-            lines.append(f"    at {', '.join(map(str, node['target']))}: {node.get('failureSummary', '').strip()}")
-            lines.append(f"      {node['html'][:200]}")
+            lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:200]}")
+            lines.append(textwrap.indent(node.get("failureSummary", "").strip(), "      "))
     return "\n".join(lines)
 
 
