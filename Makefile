@@ -36,7 +36,7 @@ $(BIN)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --locked --compile-bytecode --python $(PYTHON)
 	touch $@
 
-# System tools from Debian (pdftoppm for the report test); a no-op when present.
+# System packages from Debian/Ubuntu (Java, Maven, Chromium, pdftoppm, fonts, pango); a no-op when present.
 system-packages:
 	bash scripts/ensure_system_packages.sh
 

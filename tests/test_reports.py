@@ -300,8 +300,8 @@ def test_api_job_completes_and_serves_files(app, client, keys, seeded, tmp_path,
 
 def test_firm_table_selects_what_the_candidate_query_returns(driver, demo, seeded):
     """The report's in-memory candidate rule equals ``graph_schema.candidates.CANDIDATES``, order included."""
-    from graph_schema.candidates import fetch_candidates
     from application.reports.run import scope_area
+    from graph_schema.candidates import fetch_candidates
     from graph_schema.reports import fetch_firm_table, fetch_need_contexts, scope_needs
     from matching.candidates import CANDIDATE_CAP, search_area
     from matching.features import native_date, need_context

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph_schema.reference import fetch_catalog
 from application.training import load_history
+from graph_schema.reference import fetch_catalog
 from graph_schema.training_data import labeled_rows
 from matching.features import ALL_FEATURES
 from matching.matcher import score_candidates

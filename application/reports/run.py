@@ -24,8 +24,8 @@ from graph_schema.reference import fetch_catalog
 from matching.candidates import CANDIDATE_CAP, search_area
 from matching.catalog import Catalog
 from matching.features import NeedContext, need_context
-from matching.ranker import Ranker
 from matching.firm_table import FirmTable
+from matching.ranker import Ranker
 from matching.reports import (
     NeedResult,
     ReportParams,
