@@ -30,16 +30,21 @@ class Settings(BaseSettings):
 
     # -- Neo4j: where the graph is -------------------------------------------------------------
     neo4j_uri: str = Field("bolt://127.0.0.1:7687", validation_alias=_env("NEO4J_URI"),
-                           description="bolt:// for one server, neo4j:// (or neo4j+s://) for a cluster or Aura.")
-    neo4j_username: str = Field("neo4j", validation_alias=_env("NEO4J_USERNAME", "NEO4J_USER"))
-    neo4j_password: str = Field(LOCAL_PASSWORD, validation_alias=_env("NEO4J_PASSWORD"))
+                           description="Where Neo4j is: `bolt://` for one server, `neo4j://` (`neo4j+s://`) "
+                                       "for a cluster or Aura.")
+    neo4j_username: str = Field("neo4j", validation_alias=_env("NEO4J_USERNAME", "NEO4J_USER"),
+                                description="Neo4j user (`NEO4J_USER` is accepted too).")
+    neo4j_password: str = Field(LOCAL_PASSWORD, validation_alias=_env("NEO4J_PASSWORD"),
+                                description="Neo4j password; the local server is set up with the default.")
     neo4j_database: str = Field("neo4j", validation_alias=_env("NEO4J_DATABASE"),
                                 description="Named on every query and session.")
 
     # -- the local Neo4j server that `encadena neo4j` runs -------------------------------------
-    neo4j_home: Path = Field(REPO_ROOT / ".data" / "neo4j", validation_alias=_env("ENCADENA_NEO4J_HOME"))
-    neo4j_heap: str = Field("2g", validation_alias=_env("NEO4J_HEAP"))
-    neo4j_pagecache: str = Field("2g", validation_alias=_env("NEO4J_PAGECACHE"))
+    neo4j_home: Path = Field(REPO_ROOT / ".data" / "neo4j", validation_alias=_env("ENCADENA_NEO4J_HOME"),
+                             description="`encadena neo4j`: where the local server keeps data and logs.")
+    neo4j_heap: str = Field("2g", validation_alias=_env("NEO4J_HEAP"), description="`encadena neo4j start`: JVM heap.")
+    neo4j_pagecache: str = Field("2g", validation_alias=_env("NEO4J_PAGECACHE"),
+                                 description="`encadena neo4j start`: page cache.")
 
     # -- the web service -----------------------------------------------------------------------
     max_content_length: int = Field(1024 * 1024, ge=1024, validation_alias=_env("MAX_CONTENT_LENGTH"),
@@ -59,11 +64,16 @@ class Settings(BaseSettings):
 
     # -- gunicorn (service/gunicorn_conf.py) ---------------------------------------------------
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"), description="Address gunicorn binds.")
-    port: int = Field(8000, ge=1, le=65535, validation_alias=_env("PORT"))
+    port: int = Field(8000, ge=1, le=65535, validation_alias=_env("PORT"), description="Port gunicorn binds.")
     web_concurrency: int = Field(default_factory=lambda: (os.cpu_count() or 1) + 1, ge=1, le=64,
                                  validation_alias=_env("WEB_CONCURRENCY"), description="gunicorn workers.")
-    gunicorn_threads: int = Field(4, ge=1, le=64, validation_alias=_env("GUNICORN_THREADS"))
-    log_level: str = Field("info", validation_alias=_env("LOG_LEVEL"))
+    gunicorn_threads: int = Field(4, ge=1, le=64, validation_alias=_env("GUNICORN_THREADS"),
+                                  description="Threads per gunicorn worker.")
+    log_level: str = Field("info", validation_alias=_env("LOG_LEVEL"), description="gunicorn's log level.")
+
+    # -- page tests ------------------------------------------------------------------------------
+    chromium_path: str = Field("/usr/bin/chromium", validation_alias=_env("CHROMIUM_PATH"),
+                               description="The browser the page tests drive (Debian's Chromium).")
 
     @property
     def bolt_port(self) -> int:
@@ -75,6 +85,27 @@ class Settings(BaseSettings):
         """``neo4j_home`` made absolute against the repository (a relative path is relative to it)."""
         home = Path(self.neo4j_home)
         return home if home.is_absolute() else REPO_ROOT / home
+
+
+def _shown_default(name: str) -> str:
+    info = Settings.model_fields[name]
+    if name == "web_concurrency":
+        return "cores + 1"
+    value = info.get_default(call_default_factory=True)
+    if isinstance(value, Path):
+        value = value.relative_to(REPO_ROOT).as_posix() if value.is_relative_to(REPO_ROOT) else value
+    if isinstance(value, int) and value >= 1024 * 1024 and value % (1024 * 1024) == 0:
+        return f"{value // (1024 * 1024)} MiB"
+    return str(value)
+
+
+def configuration_table() -> str:
+    """The README's configuration table (Markdown), made from this class: ``encadena config`` prints it."""
+    rows = ["| Variable | Default | What it sets |", "|---|---|---|"]
+    for name, names in environment_names().items():
+        description = Settings.model_fields[name].description or ""
+        rows.append(f"| `{names[0]}` | `{_shown_default(name)}` | {description} |")
+    return "\n".join(rows)
 
 
 def environment_names() -> dict[str, tuple[str, ...]]:

@@ -40,6 +40,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -87,6 +88,46 @@ SECTOR_SIMILARITY_BY_TIER = (1.0, 0.75, 0.5, 0.25, 0.0)  # own class, group, div
 SUPPLIER_SHARED_COOPERATIVE = 1.0
 SUPPLIER_SAME_COMUNA = 0.5
 TIER_SECTION, TIER_NONE = 3, 4
+
+
+# The rows the candidate query returns for each firm (``graph_schema.candidates.CANDIDATE_MAP``) and
+# for the buyer's suppliers (``_BUYER_MAP``) are short lists, cheap to send over Bolt; these name
+# their positions. Code reads them by unpacking (``code, status, until = row``) or through these.
+class CertRow(NamedTuple):
+    """A held certification: ``[code, status, valid_until]``."""
+
+    code: str
+    status: str | None
+    valid_until: object
+
+
+class AllianceRow(NamedTuple):
+    """An alliance the firm is party to: ``[buyer_rut, created (epoch s), proposal_id]``."""
+
+    buyer_rut: str | None
+    created: float | None
+    proposal_id: str | None
+
+
+class ProposalRow(NamedTuple):
+    """A proposal of the firm: ``[id, need_id, status, created, decided]`` (times in epoch s)."""
+
+    id: str
+    need_id: str
+    status: str
+    created: float | None
+    decided: float | None
+
+
+class SupplierRow(NamedTuple):
+    """A current supplier of the buyer: ``[rut, since, proposal_id, comuna, coops, cooperative]``."""
+
+    rut: str
+    since: float | None
+    proposal_id: str | None
+    comuna: str | None
+    coops: list | None
+    cooperative: bool | None
 
 
 @dataclass(frozen=True)
@@ -142,9 +183,9 @@ def need_context(row: dict, as_of: float | None = None) -> NeedContext:
     """A ``NeedContext`` from ``graph_schema.candidates.fetch_need_context``'s result."""
     need, buyer = row["need"], row.get("buyer") or {}
     suppliers = tuple(
-        Supplier(rut=s[0], since=float(s[1] or 0), proposal_id=s[2], comuna=s[3], coops=frozenset(s[4] or ()),
-                 cooperative=bool(s[5]))
-        for s in buyer.get("suppliers") or ()
+        Supplier(rut=row.rut, since=float(row.since or 0), proposal_id=row.proposal_id, comuna=row.comuna,
+                 coops=frozenset(row.coops or ()), cooperative=bool(row.cooperative))
+        for row in (SupplierRow(*s) for s in buyer.get("suppliers") or ())
     )
     return NeedContext(
         need_id=need["id"],
@@ -204,15 +245,15 @@ class CertState:
 def cert_states(required: tuple[str, ...], certs: list, as_of: date, deadline: date | None,
                 in_progress_credit: float = IN_PROGRESS_CREDIT) -> list[CertState]:
     """The standing of each required certification given a firm's ``[code, status, valid_until]`` list."""
-    held = {c[0]: c for c in certs or ()}  # dates converted only for the required codes
+    held = {row.code: row for row in map(CertRow._make, certs or ())}  # dates converted only when required
     out = []
     for code in required:
         entry = held.get(code)
         if entry is None:
             out.append(CertState(code, "missing", None, 0.0))
             continue
-        until = native_date(entry[2])
-        state, credit = _standing(entry[1], until, as_of, deadline, in_progress_credit)
+        until = native_date(entry.valid_until)
+        state, credit = _standing(entry.status, until, as_of, deadline, in_progress_credit)
         out.append(CertState(code, state, None if state == "missing" else until, credit))
     return out
 
@@ -241,17 +282,16 @@ def cert_columns(required: tuple[str, ...], cands: list[dict], as_of: date, dead
     credits = np.zeros((len(cands), len(required)))
     others = np.zeros(len(cands))
     for i, cand in enumerate(cands):
-        held: dict[str, list] = {}
-        for entry in cand["certs"] or ():
-            if entry[0] in index:
-                held[entry[0]] = entry  # the last entry of a code wins, as in cert_states
-            elif entry[1] == "valid":
-                until = native_date(entry[2])
-                if until is None or until >= as_of:
+        held: dict[str, tuple] = {}
+        for code, status, until in cand["certs"] or ():
+            if code in index:
+                held[code] = (status, until)  # the last entry of a code wins, as in cert_states
+            elif status == "valid":
+                day = native_date(until)
+                if day is None or day >= as_of:
                     others[i] += 1
-        for code, entry in held.items():
-            credits[i, index[code]] = _standing(entry[1], native_date(entry[2]), as_of, deadline,
-                                                in_progress_credit)[1]
+        for code, (status, until) in held.items():
+            credits[i, index[code]] = _standing(status, native_date(until), as_of, deadline, in_progress_credit)[1]
     return credits, others
 
 
@@ -386,7 +426,7 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
         with_buyer = np.zeros(len(cands))
         with_sector = np.zeros(len(cands))
         for i, c in enumerate(cands):
-            for buyer, created, _proposal in c.get("alliances") or ():
+            for buyer, created, _proposal in c.get("alliances") or ():  # AllianceRow
                 if created is not None and created >= ctx.as_of:
                     continue
                 if buyer == ctx.buyer_rut:
@@ -400,7 +440,7 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
         accepted = np.zeros(len(cands))
         rejected = np.zeros(len(cands))
         for i, c in enumerate(cands):
-            for _pid, need_id, status, _created, decided in c.get("proposals") or ():
+            for _pid, need_id, status, _created, decided in c.get("proposals") or ():  # ProposalRow
                 if need_id == ctx.need_id or decided is None or decided >= ctx.as_of:
                     continue
                 if status == "accepted":

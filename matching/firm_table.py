@@ -15,7 +15,7 @@ from matching.features import NeedContext, native_date
 
 def passes_mandatory(candidate: dict, required: tuple[str, ...], as_of_date) -> bool:
     """The candidate query's mandatory filter: every required certification valid and unexpired."""
-    held = {c[0]: (c[1], native_date(c[2])) for c in candidate.get("certs") or ()}
+    held = {code: (status, native_date(until)) for code, status, until in candidate.get("certs") or ()}
     for code in required:
         status, until = held.get(code, (None, None))
         if status != "valid" or (until is not None and until < as_of_date):
@@ -25,7 +25,7 @@ def passes_mandatory(candidate: dict, required: tuple[str, ...], as_of_date) -> 
 
 def upgradable(firm: dict, required: tuple[str, ...], as_of_date) -> bool:
     """Every required certification valid or in progress, at least one in progress."""
-    held = {c[0]: (c[1], native_date(c[2])) for c in firm.get("certs") or ()}
+    held = {code: (status, native_date(until)) for code, status, until in firm.get("certs") or ()}
     pending = False
     for code in required:
         status, until = held.get(code, (None, None))
@@ -56,7 +56,8 @@ class FirmTable:
     def __init__(self, firms: list[dict]):
         # Row order = RUT order, the query's last sort key. Certificate dates become ``datetime.date``
         # once here, not once per need and feature (the driver's ``Date.to_native`` is slow).
-        firms = sorted((dict(f, certs=[[c[0], c[1], native_date(c[2])] for c in f.get("certs") or ()])
+        firms = sorted((dict(f, certs=[[code, status, native_date(until)]
+                                       for code, status, until in f.get("certs") or ()])
                         for f in firms), key=lambda f: f["rut"])
         self.firms = firms
         self.comuna_codes = sorted({f["comuna"] or "" for f in firms})

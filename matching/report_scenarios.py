@@ -20,11 +20,12 @@ _CERT_COLUMNS = [ALL_FEATURES.index(n) for n in ("cert_coverage", "cert_missing"
 
 def upgrade(certs: list | None, code: str) -> list:
     """A firm's ``[code, status, valid_until]`` list with ``code`` valid instead of in progress."""
-    return [[c[0], "valid", None] if c[0] == code and c[1] == "in_progress" else list(c) for c in certs or ()]
+    return [[held, "valid", None] if held == code and status == "in_progress" else [held, status, until]
+            for held, status, until in certs or ()]
 
 
 def holds_in_progress(candidate: dict, code: str) -> bool:
-    return any(c[0] == code and c[1] == "in_progress" for c in candidate.get("certs") or ())
+    return any(held == code and status == "in_progress" for held, status, _ in candidate.get("certs") or ())
 
 
 def pool_key(candidate: dict, tiers: dict[str, int], km: dict[str, float]) -> tuple:
@@ -90,9 +91,10 @@ def certification_scenarios(ctx: NeedContext, candidates: list[dict], extras: li
     """
     pending: dict[str, list[int]] = defaultdict(list)  # code -> candidates holding it in progress
     for i, cand in enumerate(candidates):
-        for code in {c[0] for c in cand.get("certs") or () if c[1] == "in_progress"}:
+        for code in {held for held, status, _ in cand.get("certs") or () if status == "in_progress"}:
             pending[code].append(i)
-    codes = sorted(set(pending) | {c[0] for e in extras for c in e.get("certs") or () if c[1] == "in_progress"})
+    codes = sorted(set(pending) | {held for e in extras for held, status, _ in e.get("certs") or ()
+                                   if status == "in_progress"})
     if not codes:
         return []
     ruts = [c["rut"] for c in candidates]

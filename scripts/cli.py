@@ -57,6 +57,14 @@ def bench_group(root: click.Group) -> click.Group:
     return group
 
 
+@main.command("config")
+def config() -> None:
+    """Print every setting Encadena reads from the environment, with its default (a Markdown table)."""
+    from application.settings import configuration_table
+
+    click.echo(configuration_table())
+
+
 # -- Neo4j --------------------------------------------------------------------------------------
 
 @main.group()

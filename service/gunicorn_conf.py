@@ -1,21 +1,22 @@
 """gunicorn settings for Encadena: loopback by default, stateless workers, driver made after fork."""
 
 import gc
-import multiprocessing
-import os
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+from application.settings import Settings
+
+_settings = Settings()
+bind = f"{_settings.host}:{_settings.port}"
 # Matching is CPU-bound Python: a process per core plus one, a few threads each for I/O waits.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+workers = _settings.web_concurrency
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = _settings.gunicorn_threads
 timeout = 120
 graceful_timeout = 20
 # Never preload: each worker opens its own Neo4j driver (and loads the ranker) after the fork.
 preload_app = False
 accesslog = "-"
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info")
+loglevel = _settings.log_level
 
 
 def post_worker_init(worker):
