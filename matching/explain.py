@@ -177,7 +177,7 @@ def sentence(feature: str, ctx: NeedContext, candidate: dict, row: dict[str, flo
         kind = "Cooperativa" if candidate.get("cooperative") else "Socia de una cooperativa"
         return f"{kind} (preferencia del comprador)"
     if feature == "prefer_women":
-        return "Empresa liderada por mujeres (preferencia del comprador)"
+        return "Tiene el Sello Empresa Mujer vigente (preferencia del comprador)"
     if feature == "prefer_micro":
         return "Microempresa (preferencia del comprador)"
     raise KeyError(feature)

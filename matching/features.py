@@ -25,7 +25,9 @@ past_accepted          the firm's earlier proposals (other needs) that buyers ac
 past_rejected          ... and rejected
 supplier_closeness     1 shares a cooperative with a current supplier of the buyer,
                        0.5 same comuna as one, 0 otherwise
-prefer_*               1 when the need asks for that preference and the firm qualifies
+prefer_*               1 when the need asks for that preference and the firm qualifies: a
+                       cooperative or member of one; a micro firm; a valid Sello Empresa
+                       Mujer (``WOMEN_LED_SEAL``; never the owner's gender)
 =====================  ===================================================================
 
 Everything time-dependent is read "as of" ``NeedContext.as_of`` (now when serving; the moment
@@ -72,6 +74,9 @@ FEATURES: tuple[str, ...] = (
 PREFERENCE_FEATURES: tuple[str, ...] = ("prefer_cooperative", "prefer_women", "prefer_micro")
 ALL_FEATURES: tuple[str, ...] = FEATURES + PREFERENCE_FEATURES
 PREFERENCE_OF = {"prefer_cooperative": "cooperatives", "prefer_women": "women", "prefer_micro": "micro"}
+# "Women-led firms" is read from the public, consented credential, never from the owner's gender
+# (personal data that reaches advisors only): ChileCompra's Sello Empresa Mujer, held valid.
+WOMEN_LED_SEAL = "SELLO_MUJER"
 
 # Distance at which proximity has fallen to 1/e (~0.37): a supplier 30 km away is still local.
 PROXIMITY_SCALE_KM = 30.0
@@ -295,6 +300,18 @@ def cert_columns(required: tuple[str, ...], cands: list[dict], as_of: date, dead
     return credits, others
 
 
+def holds_valid(cands: list[dict], code: str, as_of: date) -> np.ndarray:
+    """1.0 for each candidate holding ``code`` valid on ``as_of``, else 0.0."""
+    out = np.zeros(len(cands))
+    for i, cand in enumerate(cands):
+        for held, status, until in cand.get("certs") or ():
+            if held == code and status == "valid":
+                day = native_date(until)
+                if day is None or day >= as_of:
+                    out[i] = 1.0
+    return out
+
+
 # -- the transformer ------------------------------------------------------------------------
 
 class CandidateFeaturizer(TransformerMixin, BaseEstimator):
@@ -402,8 +419,7 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
 
         # Preferences the buyer asked for.
         columns["prefer_cooperative"] = coop * ("cooperatives" in ctx.prefer)
-        women = np.fromiter((c.get("owner_gender") == "F" for c in cands), dtype=float, count=n)
-        columns["prefer_women"] = women * ("women" in ctx.prefer)
+        columns["prefer_women"] = holds_valid(cands, WOMEN_LED_SEAL, as_of_date) * ("women" in ctx.prefer)
         micro = np.fromiter((str(c.get("size_segment") or "").startswith("micro") for c in cands),
                             dtype=float, count=n)
         columns["prefer_micro"] = micro * ("micro" in ctx.prefer)

@@ -17,9 +17,6 @@ from matching.ranker import Ranker, order
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-# A buyer sees the share of women-owned firms only over at least this many results, so that an
-# aggregate never points at one firm's owner.
-SHARE_MIN_GROUP = 10
 # Suggested radii are rounded up to this step.
 RADIUS_STEP_KM = 10
 
@@ -52,7 +49,8 @@ def match_response(ctx: NeedContext, candidates: list[dict], catalog: Catalog, t
     limit : int
         How many candidates to return.
     sees_personal_data : bool
-        Advisors and admins; buyers see the women-owned share only over ``SHARE_MIN_GROUP`` firms.
+        Advisors and admins; a buyer never sees the women-owned share (owner gender is personal data,
+        and a share over ``limit`` n and n+1 would give away the firm at rank n+1).
     diagnostics : dict, optional
         ``graph_schema.candidates.diagnose_pool`` output, used to explain a short list.
     scored : tuple, optional
@@ -87,11 +85,11 @@ def match_response(ctx: NeedContext, candidates: list[dict], catalog: Catalog, t
 
 
 def shares(chosen: list[dict], sees_personal_data: bool) -> dict:
-    """Share of micro and women-owned firms among the returned candidates."""
+    """Share of micro firms among the returned candidates, and of women-owned ones for advisors and admins."""
     n = len(chosen)
     micro = sum(str(c.get("size_segment") or "").startswith("micro") for c in chosen)
     women = sum(c.get("owner_gender") == "F" for c in chosen)
-    show_women = n > 0 and (sees_personal_data or n >= SHARE_MIN_GROUP)
+    show_women = n > 0 and sees_personal_data
     return {
         "top": n,
         "micro": round(micro / n, 3) if n else None,

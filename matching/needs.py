@@ -56,7 +56,8 @@ class NeedRecord(_Strict):
     )
     prefer: list[Preference] = Field(
         default_factory=list, max_length=3,
-        description="Preferencias: cooperatives (cooperativas), women (empresas de mujeres), micro (microempresas).",
+        description="Preferencias: cooperatives (cooperativas), women (empresas con el Sello Empresa Mujer "
+                    "vigente), micro (microempresas).",
     )
     project_id: str | None = Field(None, min_length=1, max_length=64, description="Proyecto de encadenamiento.")
 

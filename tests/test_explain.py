@@ -62,7 +62,7 @@ RAW = {"tier": 0, "distance_km": 12.4, "other_certifications": 0, "alliances_wit
         ("cooperative", 1.0, {"cooperative": True}, {}, "Es una cooperativa"),
         ("supplier_closeness", 0.5, {}, {}, "En la misma comuna que uno de sus proveedores actuales"),
         ("prefer_cooperative", 1.0, {"cooperative": True}, {}, "Cooperativa (preferencia del comprador)"),
-        ("prefer_women", 1.0, {}, {}, "Empresa liderada por mujeres (preferencia del comprador)"),
+        ("prefer_women", 1.0, {}, {}, "Tiene el Sello Empresa Mujer vigente (preferencia del comprador)"),
         ("prefer_micro", 1.0, {}, {}, "Microempresa (preferencia del comprador)"),
     ],
     ids=lambda v: v if isinstance(v, str) and v.islower() and "_" in v else None,
@@ -93,10 +93,11 @@ def test_reasons_list_every_contribution_largest_first(catalog, ctx):
     assert out[2]["value"] == 12.4  # the distance in km, though proximity added nothing here
 
 
-def test_buyer_aggregates_hide_women_share_below_ten_results(catalog, ctx):
-    cands = [firm(rut=f"{i}-K", owner_gender="F") for i in range(3)]
+@pytest.mark.parametrize("n", [3, 10, 40])
+def test_buyers_never_see_the_women_owned_share(catalog, ctx, n):
+    cands = [firm(rut=f"{i}-K", owner_gender="F") for i in range(n)]
     body = match_response(ctx, cands, catalog, {"1050": 0}, prior(), 20, sees_personal_data=False)
-    assert body["shares"] == {"top": 3, "micro": 1.0, "women_owned": None}
+    assert body["shares"] == {"top": min(n, 20), "micro": 1.0, "women_owned": None}
     staff = match_response(ctx, cands, catalog, {"1050": 0}, prior(), 20, sees_personal_data=True)
     assert staff["shares"]["women_owned"] == 1.0
 

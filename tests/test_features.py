@@ -213,7 +213,8 @@ def test_supplier_closeness(catalog):
 
 
 def test_preferences_are_zero_unless_the_need_asks(catalog):
-    cands = [candidate("1-9", cut(catalog, "Rancagua"), owner_gender="F", cooperative=True, size_segment="micro_1")]
+    cands = [candidate("1-9", cut(catalog, "Rancagua"), owner_gender="F", cooperative=True, size_segment="micro_1",
+                       certs=[["SELLO_MUJER", "valid", None]])]
     plain = features(catalog, context(catalog), cands)
     asked = features(catalog, context(catalog, prefer=frozenset({"women", "cooperatives", "micro"})), cands)
     for name in ("prefer_women", "prefer_cooperative", "prefer_micro"):
@@ -221,12 +222,28 @@ def test_preferences_are_zero_unless_the_need_asks(catalog):
         assert asked[name][0] == 1.0
 
 
-def test_model_features_do_not_depend_on_owner_gender(catalog):
-    ctx = context(catalog)
+@pytest.mark.parametrize("prefer", [frozenset(), frozenset({"women", "cooperatives", "micro"})])
+def test_model_features_do_not_depend_on_owner_gender(catalog, prefer):
+    ctx = context(catalog, prefer=prefer)
     women = features(catalog, ctx, [candidate("1-9", ctx.comuna, owner_gender="F")])
     men = features(catalog, ctx, [candidate("1-9", ctx.comuna, owner_gender="M")])
     for name in ALL_FEATURES:
         assert women[name][0] == men[name][0], name
+
+
+@pytest.mark.parametrize(("certs", "expected"), [
+    ([["SELLO_MUJER", "valid", None]], 1.0),
+    ([["SELLO_MUJER", "valid", "2030-01-01"]], 1.0),
+    ([["SELLO_MUJER", "valid", "2020-01-01"]], 0.0),  # expired by date
+    ([["SELLO_MUJER", "in_progress", "2027-01-01"]], 0.0),
+    ([["SELLO_MUJER", "expired", None]], 0.0),
+    ([["NCH3262", "valid", None]], 0.0),
+    ([], 0.0),
+], ids=["valid", "valid-dated", "past-date", "in-progress", "expired", "other-seal", "none"])
+def test_women_preference_reads_only_the_valid_public_seal(catalog, certs, expected):
+    ctx = context(catalog, prefer=frozenset({"women"}))
+    got = features(catalog, ctx, [candidate("1-9", ctx.comuna, owner_gender="M", certs=certs)])
+    assert got["prefer_women"][0] == expected
 
 
 def test_empty_candidate_set_gives_an_empty_matrix(catalog):

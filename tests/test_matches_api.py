@@ -244,22 +244,26 @@ def test_buyer_reaches_only_its_own_needs(client, keys, driver, catalog, tag):
     assert need in other.json["detail"]
 
 
-def test_buyer_never_learns_owner_gender_unless_it_asked_for_the_preference(client, keys, driver, catalog, tag):
+def test_buyer_never_learns_owner_gender_and_the_preference_reads_the_public_seal(client, keys, driver, catalog,
+                                                                                   tag):
     here = cut(catalog, "Rancagua")
-    women_owned = make_rut()
-    seed_firms(driver, [firm(women_owned, here, sectors=["1512"], owner_gender="F")], tag)
+    women_owned, sealed = make_rut(), make_rut()
+    seed_firms(driver, [firm(women_owned, here, sectors=["1512"], owner_gender="F"),
+                        firm(sealed, here, sectors=["1512"], owner_gender="M",
+                             certifications=[{"code": "SELLO_MUJER", "status": "valid", "valid_until": None}])], tag)
     plain = seed_need(driver, tag, keys["buyer_rut"], here, sectors=("1512",), index=0)
     preferring = seed_need(driver, tag, keys["buyer_rut"], here, sectors=("1512",), prefer=("women",), index=1)
 
     as_buyer = matches(client, plain, keys["buyer"])
     candidate = by_rut(as_buyer)[women_owned]
     assert not any("mujer" in t.lower() for t in texts(candidate))
-    assert as_buyer["shares"]["women_owned"] is None  # fewer than 10 results: an aggregate would point at her
+    assert as_buyer["shares"]["women_owned"] is None
     assert matches(client, plain, keys["advisor"])["shares"]["women_owned"] is not None
 
-    preferred = by_rut(matches(client, preferring, keys["buyer"]))[women_owned]
-    boost = reason(preferred, "prefer_women")
-    assert boost["text"] == "Empresa liderada por mujeres (preferencia del comprador)"
+    preferred = by_rut(matches(client, preferring, keys["buyer"]))
+    assert reason(preferred[women_owned], "prefer_women") is None  # her gender earns nothing
+    boost = reason(preferred[sealed], "prefer_women")
+    assert boost["text"] == "Tiene el Sello Empresa Mujer vigente (preferencia del comprador)"
     assert boost["contribution"] == PRIOR_PREFERENCE_BOOST
 
 
@@ -282,7 +286,7 @@ def test_cooperative_and_micro_preferences_are_explicit_and_off_by_default(clien
     assert boosted[coop]["rank"] < boosted[company]["rank"]
     top = matches(client, preferring, keys["advisor"], limit=1)
     assert [c["rut"] for c in top["candidates"]] == [coop]
-    assert top["shares"] == {"top": 1, "micro": 1.0, "women_owned": 0.0}
+    assert top["shares"] == {"top": 1, "micro": 1.0, "women_owned": 0.0}  # an advisor sees it
 
 
 def test_earlier_alliance_with_the_buyer_is_a_reason(client, keys, driver, catalog, tag):

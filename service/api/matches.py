@@ -43,7 +43,7 @@ class Shares(BaseModel):
     top: int = Field(description="Cuántos candidatos se devolvieron.")
     micro: float | None = Field(None, description="Proporción de microempresas entre ellos.")
     women_owned: float | None = Field(
-        None, description="Proporción de empresas lideradas por mujeres (para compradores, solo con 10 o más).")
+        None, description="Proporción de empresas lideradas por mujeres (solo para asesores y administradores).")
 
 
 class Matches(BaseModel):
