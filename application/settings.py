@@ -51,14 +51,35 @@ class Settings(BaseSettings):
                                     description="Largest JSON body in bytes (413 above it).")
     max_import_bytes: int = Field(50 * 1024 * 1024, ge=1024, validation_alias=_env("MAX_IMPORT_BYTES"),
                                   description="Largest import file in bytes (413 above it).")
-    api_key_cache_seconds: float = Field(30.0, ge=0, validation_alias=_env("API_KEY_CACHE_SECONDS"),
-                                         description="How long a worker trusts a verified key.")
+    api_key_cache_seconds: float = Field(1.0, ge=0, le=60, validation_alias=_env("API_KEY_CACHE_SECONDS"),
+                                         description="How long a worker trusts a verified key (a revoked key "
+                                                     "stops working within it).")
     model_recheck_seconds: float = Field(30.0, ge=0, validation_alias=_env("MODEL_RECHECK_SECONDS"),
                                          description="How often a worker asks which ranker is promoted.")
     planner_counts_seconds: float = Field(600.0, ge=0, validation_alias=_env("PLANNER_COUNTS_SECONDS"),
                                           description="How long a worker keeps the firm counts that plan queries.")
+    data_dir: Path = Field(REPO_ROOT / ".data", validation_alias=_env("ENCADENA_DATA_DIR"),
+                           description="Local state of one host: rate-limit counters, the job queue, secrets.")
     reports_dir: Path = Field(REPO_ROOT / ".data" / "reports", validation_alias=_env("REPORTS_DIR"),
                               description="Where report jobs write their files.")
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"),
+                                  description="Redis for rate limits (and jobs) shared across hosts; unset: "
+                                              "files on this host.")
+    rate_limit_storage: str | None = Field(None, validation_alias=_env("RATE_LIMIT_STORAGE"),
+                                           description="A limits storage URI instead of the default (Redis or the "
+                                                       "host's SQLite file).")
+    rate_limit_auth_failures: str = Field("20 per minute", validation_alias=_env("RATE_LIMIT_AUTH_FAILURES"),
+                                          description="Failed keys or sign-ins per address.")
+    rate_limit_sign_in: str = Field("10 per minute", validation_alias=_env("RATE_LIMIT_SIGN_IN"),
+                                    description="Sign-in attempts per account and per address.")
+    rate_limit_matches: str = Field("300 per minute", validation_alias=_env("RATE_LIMIT_MATCHES"),
+                                    description="Match requests per key and per address.")
+    rate_limit_imports: str = Field("30 per hour", validation_alias=_env("RATE_LIMIT_IMPORTS"),
+                                    description="Imports per key and per address.")
+    rate_limit_reports: str = Field("30 per hour", validation_alias=_env("RATE_LIMIT_REPORTS"),
+                                    description="Reports started per key and per address.")
+    rate_limit_training: str = Field("6 per hour", validation_alias=_env("RATE_LIMIT_TRAINING"),
+                                     description="Training runs started per key and per address.")
     report_jobs: int = Field(1, ge=1, le=64, validation_alias=_env("REPORT_JOBS"),
                              description="Processes one report job started from the API may use.")
 

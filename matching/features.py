@@ -42,12 +42,20 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from matching.catalog import Catalog, haversine_km
+from matching.certifications import (  # noqa: F401  (re-exported: one certification path)
+    IN_PROGRESS_CREDIT,
+    CertState,
+    cert_columns,
+    cert_states,
+    holds_valid,
+)
+from matching.dates import native_date
+from matching.rows import AllianceRow, CertRow, ProposalRow, SupplierRow  # noqa: F401  (re-exported)
 from matching.text_similarity import text_similarity
 
 FEATURES: tuple[str, ...] = (
@@ -83,8 +91,6 @@ PROXIMITY_SCALE_KM = 30.0
 # A need up to half a firm's annual sales is within its capacity; beyond, fit drops 0.5 per 10x.
 CAPACITY_SHARE = 0.5
 CAPACITY_UNKNOWN = 0.5
-# An in-progress certification expected before the deadline counts half.
-IN_PROGRESS_CREDIT = 0.5
 # Counts (alliances, decided proposals) stop adding after this many.
 COUNT_SATURATION = 3
 OTHER_CERTS_SATURATION = 3
@@ -93,46 +99,6 @@ SECTOR_SIMILARITY_BY_TIER = (1.0, 0.75, 0.5, 0.25, 0.0)  # own class, group, div
 SUPPLIER_SHARED_COOPERATIVE = 1.0
 SUPPLIER_SAME_COMUNA = 0.5
 TIER_SECTION, TIER_NONE = 3, 4
-
-
-# The rows the candidate query returns for each firm (``graph_schema.candidates.CANDIDATE_MAP``) and
-# for the buyer's suppliers (``_BUYER_MAP``) are short lists, cheap to send over Bolt; these name
-# their positions. Code reads them by unpacking (``code, status, until = row``) or through these.
-class CertRow(NamedTuple):
-    """A held certification: ``[code, status, valid_until]``."""
-
-    code: str
-    status: str | None
-    valid_until: object
-
-
-class AllianceRow(NamedTuple):
-    """An alliance the firm is party to: ``[buyer_rut, created (epoch s), proposal_id]``."""
-
-    buyer_rut: str | None
-    created: float | None
-    proposal_id: str | None
-
-
-class ProposalRow(NamedTuple):
-    """A proposal of the firm: ``[id, need_id, status, created, decided]`` (times in epoch s)."""
-
-    id: str
-    need_id: str
-    status: str
-    created: float | None
-    decided: float | None
-
-
-class SupplierRow(NamedTuple):
-    """A current supplier of the buyer: ``[rut, since, proposal_id, comuna, coops, cooperative]``."""
-
-    rut: str
-    since: float | None
-    proposal_id: str | None
-    comuna: str | None
-    coops: list | None
-    cooperative: bool | None
 
 
 @dataclass(frozen=True)
@@ -173,15 +139,6 @@ class NeedContext:
     @property
     def as_of_date(self) -> date:
         return datetime.fromtimestamp(self.as_of, UTC).date()
-
-
-def native_date(value) -> date | None:
-    """A ``datetime.date`` from a neo4j ``Date``, a ``date`` or an ISO string."""
-    if value is None or isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    return value.to_native()
 
 
 def need_context(row: dict, as_of: float | None = None) -> NeedContext:
@@ -233,83 +190,6 @@ class FeatureTable:
 
     def column(self, name: str) -> np.ndarray:
         return self.matrix[:, ALL_FEATURES.index(name)]
-
-
-# -- certifications ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CertState:
-    """How one required certification stands for one firm."""
-
-    code: str
-    state: str  # valid | in_progress_in_time | in_progress_late | expired | missing
-    until: date | None
-    credit: float
-
-
-def cert_states(required: tuple[str, ...], certs: list, as_of: date, deadline: date | None,
-                in_progress_credit: float = IN_PROGRESS_CREDIT) -> list[CertState]:
-    """The standing of each required certification given a firm's ``[code, status, valid_until]`` list."""
-    held = {row.code: row for row in map(CertRow._make, certs or ())}  # dates converted only when required
-    out = []
-    for code in required:
-        entry = held.get(code)
-        if entry is None:
-            out.append(CertState(code, "missing", None, 0.0))
-            continue
-        until = native_date(entry.valid_until)
-        state, credit = _standing(entry.status, until, as_of, deadline, in_progress_credit)
-        out.append(CertState(code, state, None if state == "missing" else until, credit))
-    return out
-
-
-def _standing(status: str | None, until: date | None, as_of: date, deadline: date | None,
-              in_progress_credit: float) -> tuple[str, float]:
-    """``(state, credit)`` of one held certification (``CertState``)."""
-    if status == "valid" and (until is None or until >= as_of):
-        return "valid", 1.0
-    if status == "in_progress":
-        if deadline is None or (until is not None and until <= deadline):
-            return "in_progress_in_time", in_progress_credit
-        return "in_progress_late", 0.0
-    if status in ("valid", "expired"):
-        return "expired", 0.0
-    return "missing", 0.0
-
-
-def cert_columns(required: tuple[str, ...], cands: list[dict], as_of: date, deadline: date | None,
-                 in_progress_credit: float = IN_PROGRESS_CREDIT) -> tuple[np.ndarray, np.ndarray]:
-    """``(credits, others)`` for a candidate set in one loop: the credit of each required
-    certification (candidates x required, as ``cert_states``) and the count of other valid ones
-    (valid ones the need did not ask for). Most firms hold none of the required codes, so no per-firm objects.
-    """
-    index = {code: j for j, code in enumerate(required)}
-    credits = np.zeros((len(cands), len(required)))
-    others = np.zeros(len(cands))
-    for i, cand in enumerate(cands):
-        held: dict[str, tuple] = {}
-        for code, status, until in cand["certs"] or ():
-            if code in index:
-                held[code] = (status, until)  # the last entry of a code wins, as in cert_states
-            elif status == "valid":
-                day = native_date(until)
-                if day is None or day >= as_of:
-                    others[i] += 1
-        for code, (status, until) in held.items():
-            credits[i, index[code]] = _standing(status, native_date(until), as_of, deadline, in_progress_credit)[1]
-    return credits, others
-
-
-def holds_valid(cands: list[dict], code: str, as_of: date) -> np.ndarray:
-    """1.0 for each candidate holding ``code`` valid on ``as_of``, else 0.0."""
-    out = np.zeros(len(cands))
-    for i, cand in enumerate(cands):
-        for held, status, until in cand.get("certs") or ():
-            if held == code and status == "valid":
-                day = native_date(until)
-                if day is None or day >= as_of:
-                    out[i] = 1.0
-    return out
 
 
 # -- the transformer ------------------------------------------------------------------------

@@ -144,8 +144,13 @@ def keys() -> None:
 @click.option("--buyer", "buyer_rut", help="RUT of the buyer a buyer key is bound to.")
 @click.option("--advisor", "advisor_id", help="Advisor id an advisor key acts as (optional).")
 @click.option("--label", help="A note to recognise the key later.")
-def keys_create(role: str, buyer_rut: str | None, advisor_id: str | None, label: str | None) -> None:
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), default=None,
+              help="The key stops working after this many days (default: never).")
+def keys_create(role: str, buyer_rut: str | None, advisor_id: str | None, label: str | None,
+                expires_in_days: int | None) -> None:
     """Create a key; the key itself is the last line of stdout."""
+    from datetime import UTC, datetime, timedelta
+
     from graph_schema.keys import create_key
     from matching.errors import InvalidInput
     from matching.rut import InvalidRut, canonical_rut
@@ -156,7 +161,8 @@ def keys_create(role: str, buyer_rut: str | None, advisor_id: str | None, label:
         raise click.BadParameter(str(exc), param_hint="--buyer") from exc
     with open_driver() as driver:
         try:
-            key_id, secret = create_key(driver, role, rut, advisor_id, label)
+            expires = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
+            key_id, secret = create_key(driver, role, rut, advisor_id, label, expires_at=expires, created_by="cli")
         except InvalidInput as exc:
             raise click.ClickException(exc.detail) from exc
     click.echo(f"created {role} key {key_id}" + (f" for buyer {rut}" if rut else ""), err=True)
@@ -165,25 +171,33 @@ def keys_create(role: str, buyer_rut: str | None, advisor_id: str | None, label:
 
 @keys.command("list")
 def keys_list() -> None:
-    """List keys (ids and roles, never the secrets)."""
+    """List keys: id, role, state, buyer, created, expires, last used, label (never the secrets)."""
+    from datetime import UTC, datetime
+
     from graph_schema.keys import list_keys
 
+    now = datetime.now(UTC).isoformat()
     with open_driver() as driver:
         for key in list_keys(driver):
-            state = "revoked" if key["revoked"] else "active"
-            click.echo(f"{key['id']}  {key['role']:<8} {state:<8} {key.get('buyer_rut') or '':<12} "
-                       f"{key['created_at']}  {key.get('label') or ''}")
+            expired = key.get("expires_at") and key["expires_at"] <= now
+            state = "revoked" if key["revoked"] else "expired" if expired else "active"
+            click.echo(f"{key['id']}  {key['role']:<8} {state:<8} {key.get('buyer_rut') or '-':<12} "
+                       f"created {key['created_at'][:19]}  expires {(key.get('expires_at') or 'never')[:19]}  "
+                       f"last used {(key.get('last_used_at') or 'never')[:19]}  {key.get('label') or ''}")
 
 
 @keys.command("revoke")
 @click.argument("key_id")
 def keys_revoke(key_id: str) -> None:
-    """Revoke a key by id."""
+    """Revoke a key by id: every worker refuses it within API_KEY_CACHE_SECONDS (1 s by default)."""
     from graph_schema.keys import revoke_key
+    from matching.errors import NotFound
 
     with open_driver() as driver:
-        if not revoke_key(driver, key_id):
-            raise click.ClickException(f"No key with id {key_id}.")
+        try:
+            revoke_key(driver, key_id)
+        except NotFound as exc:
+            raise click.ClickException(f"No key with id {key_id}.") from exc
     click.echo(f"revoked {key_id}")
 
 

@@ -15,8 +15,8 @@ from flask_openapi3 import Info, OpenAPI
 from werkzeug.exceptions import BadRequest
 
 from application.settings import Settings, environment_names
-from service import db
-from service.auth import SECURITY_SCHEMES, enforce_roles
+from service import db, rate_limits
+from service.auth import SECURITY_SCHEMES, access_table, enforce_roles  # noqa: F401  (access_table: README)
 from service.errors import ApiProblem, register_error_handlers, validation_error_response
 
 API_VERSION = "0.1.0"
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     register_error_handlers(app)
     app.before_request(enforce_roles)  # 401/403 before anything looks at the body
     app.before_request(_reject_malformed_json)
+    rate_limits.init_app(app)  # after authentication: per-key limits need the key
     _register_blueprints(app)
     _register_docs(app)
     logging.basicConfig(level=logging.INFO)

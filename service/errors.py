@@ -118,6 +118,8 @@ def register_error_handlers(app: Flask) -> None:
             413: "El contenido enviado supera el tamaño máximo permitido "
                  f"({_human_bytes(request.max_content_length)}).",
             415: "Tipo de contenido no soportado.",
+            429: f"Demasiadas solicitudes (límite: {_limit_es(exc.description)}); espere y vuelva a intentarlo "
+                 "(vea el encabezado Retry-After).",
         }
         detail = details.get(status, exc.description or "")
         allowed = getattr(exc, "valid_methods", None)
@@ -128,6 +130,18 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return problem(500, "Ocurrió un error interno; el equipo de Encadena fue notificado.")
+
+
+_UNITS_ES = {"second": "segundo", "minute": "minuto", "hour": "hora", "day": "día"}
+
+
+def _limit_es(description: str | None) -> str:
+    """flask-limiter's ``"300 per 1 minute"`` as ``"300 por minuto"``."""
+    parts = (description or "").split()
+    if len(parts) == 4 and parts[1] == "per":
+        unit = _UNITS_ES.get(parts[3].rstrip("s"), parts[3])
+        return f"{parts[0]} por {unit}" if parts[2] == "1" else f"{parts[0]} cada {parts[2]} {unit}s"
+    return description or "?"
 
 
 def _human_bytes(size: int | None) -> str:

@@ -59,8 +59,21 @@ def catalog() -> Catalog:
     return package_catalog()
 
 
+# The suite calls the API far faster than any person: generous limits, in this run's own files
+# (tests/test_rate_limits.py checks the real limits on an app of its own).
+TEST_LIMITS = {"RATE_LIMIT_AUTH_FAILURES": "100000 per minute", "RATE_LIMIT_MATCHES": "100000 per minute",
+               "RATE_LIMIT_IMPORTS": "100000 per minute", "RATE_LIMIT_REPORTS": "100000 per minute",
+               "RATE_LIMIT_TRAINING": "100000 per minute", "RATE_LIMIT_SIGN_IN": "100000 per minute"}
+
+
 @pytest.fixture(scope="session")
-def app(driver, settings):
+def data_dir(tmp_path_factory) -> Path:
+    """This run's local state (rate-limit counters, job queue): never the files of `make run`."""
+    return tmp_path_factory.mktemp("encadena-data")
+
+
+@pytest.fixture(scope="session")
+def app(driver, settings, data_dir):
     return create_app({
         "TESTING": True,
         "NEO4J_URI": settings.neo4j_uri,
@@ -68,6 +81,8 @@ def app(driver, settings):
         "NEO4J_PASSWORD": settings.neo4j_password,
         "NEO4J_DATABASE": settings.neo4j_database,
         "API_KEY_CACHE_SECONDS": 0,
+        "ENCADENA_DATA_DIR": str(data_dir),
+        **TEST_LIMITS,
     })
 
 
@@ -127,32 +142,47 @@ def neo4j_env(settings: Settings) -> dict[str, str]:
             "NEO4J_PASSWORD": settings.neo4j_password, "NEO4J_DATABASE": settings.neo4j_database}
 
 
-@pytest.fixture(scope="session")
-def live_url(driver, settings, tmp_path_factory):
+class Gunicorn:
     """gunicorn serving ``create_app()`` on a free loopback port, as ``make run`` does."""
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "2", **neo4j_env(settings)}
-    # Its log goes to a file: a pipe nobody reads would fill up and block the workers.
-    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "--config", "service/gunicorn_conf.py",
-             "service:create_app()"],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log,
-        )
-    url = f"http://127.0.0.1:{port}"
-    # Workers import scikit-learn before they answer: allow for a busy 2-core machine.
-    deadline = time.monotonic() + LIVE_START_TIMEOUT_S
-    while time.monotonic() < deadline:
+
+    def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 2):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_dir / f"gunicorn-{self.port}.log"
+        full_env = {**os.environ, "PORT": str(self.port), "WEB_CONCURRENCY": str(workers), **env}
+        # Its log goes to a file: a pipe nobody reads would fill up and block the workers.
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [str(Path(sys.executable).with_name("gunicorn")), "--config", "service/gunicorn_conf.py",
+                 "service:create_app()"],
+                cwd=REPO, env=full_env, stdout=subprocess.DEVNULL, stderr=log,
+            )
+
+    def wait(self) -> str:
+        # Workers import scikit-learn before they answer: allow for a busy 2-core machine.
+        deadline = time.monotonic() + LIVE_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                    return self.url
+            except requests.RequestException:  # refused while binding, or a read timeout while workers boot
+                time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"gunicorn did not answer /healthz within {LIVE_START_TIMEOUT_S} s: {self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
         try:
-            if requests.get(f"{url}/healthz", timeout=1).ok:
-                break
-        except requests.RequestException:  # refused while binding, or a read timeout while workers boot
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        proc.wait(timeout=30)
-        pytest.fail(f"gunicorn did not answer /healthz within {LIVE_START_TIMEOUT_S} s: {log_path.read_text()}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def live_url(driver, settings, data_dir, tmp_path_factory):
+    """gunicorn with two workers, as ``make run`` serves, for the tests that need real processes."""
+    server = Gunicorn({**neo4j_env(settings), "ENCADENA_DATA_DIR": str(data_dir), **TEST_LIMITS},
+                      tmp_path_factory.mktemp("gunicorn"))
+    yield server.wait()
+    server.stop()

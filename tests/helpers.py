@@ -6,6 +6,8 @@ import random
 
 from stdnum.cl import rut as stdnum_rut
 
+from matching.records import PERSONAL_FIELDS
+
 
 def make_rut(rng: random.Random | None = None, low: int = 10_000_000, high: int = 99_999_999) -> str:
     """A random, valid RUT in canonical form (``12345678-5``)."""
@@ -42,3 +44,17 @@ def count_nodes(driver) -> int:
 
 def auth(key: str) -> dict:
     return {"Authorization": f"Bearer {key}"}
+
+
+def personal_keys(data, path="") -> list[str]:
+    """Every personal field anywhere in ``data`` (dicts and lists), with where it was found."""
+    found = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in PERSONAL_FIELDS:
+                found.append(f"{path}.{key}")
+            found += personal_keys(value, f"{path}.{key}")
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found += personal_keys(value, f"{path}[{i}]")
+    return found

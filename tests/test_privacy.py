@@ -10,8 +10,7 @@ import random
 
 import pytest
 
-from matching.records import PERSONAL_FIELDS
-from tests.helpers import auth, make_rut
+from tests.helpers import auth, make_rut, personal_keys
 from tests.matching_seed import cleanup, firm, seed_firms, seed_need
 
 FLIP = """
@@ -19,20 +18,6 @@ UNWIND $ruts AS rut
 MATCH (f:Firm {rut: rut})
 SET f.owner_gender = CASE f.owner_gender WHEN 'F' THEN 'M' WHEN 'M' THEN 'F' ELSE f.owner_gender END
 """
-
-
-def personal_keys(data, path="") -> list[str]:
-    """Every personal field anywhere in ``data`` (dicts and lists), with where it was found."""
-    found = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key in PERSONAL_FIELDS:
-                found.append(f"{path}.{key}")
-            found += personal_keys(value, f"{path}.{key}")
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            found += personal_keys(value, f"{path}[{i}]")
-    return found
 
 
 @pytest.fixture()

@@ -29,6 +29,7 @@ def create_buyer(body: BuyerRecord):
 
 
 @bp.get("/buyers/<rut>", responses={200: Buyer}, summary="Ver un comprador")
+@require("admin", "advisor", "buyer")
 def get_buyer(path: BuyerPath):
     return buyers.get_buyer(get_driver(), path.rut, current_principal())
 

@@ -60,6 +60,7 @@ def create_firm(body: FirmRecord):
 
 
 @bp.get("/firms/<rut>", responses={200: Firm}, summary="Ver una empresa")
+@require("admin", "advisor", "buyer")
 def get_firm(path: RutPath):
     return firms.get_firm(get_driver(), path.rut, current_principal())
 
@@ -71,6 +72,7 @@ def patch_firm(path: RutPath, body: FirmPatch):
 
 
 @bp.get("/firms", responses={200: FirmPage}, summary="Listar y buscar empresas")
+@require("admin", "advisor", "buyer")
 def list_firms(query: FirmQuery):
     filters = firms.FirmFilters(sector=query.sector, comuna=query.comuna, region=query.region,
                                 certification=query.certification, size=query.size,

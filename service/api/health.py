@@ -7,6 +7,7 @@ from neo4j import RoutingControl
 from neo4j.exceptions import DriverError, Neo4jError
 
 from graph_schema.migrate import all_migrations, applied_versions, latest_version
+from service.auth import public
 from service.db import get_driver
 from service.errors import problem
 
@@ -16,6 +17,7 @@ NEO4J_VERSION = "CALL dbms.components() YIELD name, versions, edition RETURN ver
 
 
 @bp.get("/healthz", summary="El proceso responde")
+@public
 def healthz():
     return {"status": "ok"}
 
@@ -30,6 +32,7 @@ def _model_version() -> str | None:
 
 
 @bp.get("/readyz", summary="Neo4j alcanzable; versiones de Neo4j, del esquema y del modelo")
+@public
 def readyz():
     try:
         driver = get_driver()

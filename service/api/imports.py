@@ -12,6 +12,7 @@ from application import imports
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
 from service.errors import ApiProblem, problem
+from service.rate_limits import limited
 from service.reference import get_catalog
 
 bp = APIBlueprint("imports", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Importaciones")],
@@ -76,6 +77,7 @@ def _uploaded_bytes() -> bytes:
 @bp.post("/imports/firms", responses={200: ImportReportModel},
          summary="Importar empresas desde CSV o JSON lines (idempotente, con reporte por fila)")
 @require("admin", "advisor")
+@limited("imports")
 def import_firms(query: ImportQuery, raw: ImportFile):
     report = imports.import_file(
         get_driver(), get_catalog(), _uploaded_bytes(), now=datetime.now(UTC).isoformat(),

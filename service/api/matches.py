@@ -10,6 +10,7 @@ from matching.matcher import DEFAULT_LIMIT, MAX_LIMIT
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
 from service.ranking import current_ranker, planner_counts
+from service.rate_limits import limited
 from service.reference import get_catalog
 
 bp = APIBlueprint("matches", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Coincidencias")],
@@ -59,6 +60,7 @@ class Matches(BaseModel):
 @bp.get("/needs/<need_id>/matches", responses={200: Matches},
         summary="Proveedores candidatos para una necesidad, ordenados y explicados")
 @require("admin", "advisor", "buyer")
+@limited("matches")
 def get_matches(path: NeedPath, query: MatchQuery):
     return match_need(get_driver(), get_catalog(), path.need_id, viewer=current_principal(), limit=query.limit,
                       ranker=current_ranker(), counts=planner_counts())

@@ -11,6 +11,7 @@ from matching.training import METRIC
 from service.auth import BEARER, require
 from service.db import get_driver
 from service.ranking import forget_served_ranker, served_model_version
+from service.rate_limits import limited
 from service.reference import get_catalog
 
 bp = APIBlueprint("model", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Modelo")], abp_security=BEARER)
@@ -51,6 +52,7 @@ def get_model():
 @bp.post("/model/train", responses={201: TrainResult},
          summary="Entrenar el ranking con las decisiones registradas (solo administradores)")
 @require("admin")
+@limited("training")
 def post_train():
     report = train_and_store(get_driver(), get_catalog())
     forget_served_ranker()

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from application import needs
 from matching.needs import NeedPatch, NeedRecord, NeedStatus
 from matching.records import Rut
-from service.auth import BEARER, current_principal
+from service.auth import BEARER, current_principal, require
 from service.db import get_driver
 from service.pagination import PageQuery, decode_time_cursor, time_page
 from service.reference import get_catalog
@@ -29,22 +29,26 @@ class NeedQuery(PageQuery):
 
 
 @bp.post("/needs", responses={201: Need}, summary="Publicar una necesidad de compra")
+@require("admin", "advisor", "buyer")
 def create_need(body: NeedRecord):
     need = needs.post_need(get_driver(), get_catalog(), body, current_principal())
     return need, 201, {"Location": f"/api/v1/needs/{need['id']}"}
 
 
 @bp.get("/needs/<id>", responses={200: Need}, summary="Ver una necesidad")
+@require("admin", "advisor", "buyer")
 def get_need(path: NeedPath):
     return needs.get_need(get_driver(), path.id, current_principal())
 
 
 @bp.patch("/needs/<id>", responses={200: Need}, summary="Abrir o cerrar una necesidad")
+@require("admin", "advisor", "buyer")
 def patch_need(path: NeedPath, body: NeedPatch):
     return needs.set_status(get_driver(), path.id, body.status, current_principal())
 
 
 @bp.get("/needs", responses={200: NeedPage}, summary="Listar necesidades (las más recientes primero)")
+@require("admin", "advisor", "buyer")
 def list_needs(query: NeedQuery):
     items = needs.list_needs(
         get_driver(), current_principal(), buyer=query.buyer, status=query.status, project=query.project,

@@ -132,11 +132,13 @@ def create_project(body: ProjectRecord):
 
 
 @bp.get("/projects/<id>", responses={200: Project}, summary="Ver un proyecto")
+@require("admin", "advisor", "buyer")
 def get_project(path: IdPath):
     return repo.get_project(get_driver(), path.id)
 
 
 @bp.get("/projects", responses={200: ProjectPage}, summary="Listar proyectos")
+@require("admin", "advisor", "buyer")
 def list_projects(query: ProjectQuery):
     state = decode_cursor(query.cursor, "projects")
     items = repo.list_projects(get_driver(), after=state.get("after", ""), limit=query.limit + 1, kind=query.kind,
@@ -156,11 +158,13 @@ def create_alliance(body: AllianceRecord):
 
 
 @bp.get("/alliances/<id>", responses={200: Alliance}, summary="Ver una alianza")
+@require("admin", "advisor", "buyer")
 def get_alliance(path: IdPath):
     return network.get_alliance(get_driver(), path.id, current_principal())
 
 
 @bp.get("/alliances", responses={200: AlliancePage}, summary="Listar alianzas (las más recientes primero)")
+@require("admin", "advisor", "buyer")
 def list_alliances(query: AllianceQuery):
     items = network.list_alliances(
         get_driver(), current_principal(), buyer=query.buyer, project=query.project, firm=query.firm,
@@ -180,11 +184,13 @@ def create_center(body: CenterRecord):
 
 
 @bp.get("/centers/<id>", responses={200: Center}, summary="Ver un centro")
+@require("admin", "advisor", "buyer")
 def get_center(path: IdPath):
     return repo.get_center(get_driver(), path.id)
 
 
 @bp.get("/centers", responses={200: CenterPage}, summary="Listar centros")
+@require("admin", "advisor", "buyer")
 def list_centers(query: CenterQuery):
     state = decode_cursor(query.cursor, "centers")
     items = repo.list_centers(get_driver(), after=state.get("after", ""), limit=query.limit + 1, kind=query.kind,

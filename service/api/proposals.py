@@ -54,6 +54,7 @@ def create_proposal(path: IdPath, body: ProposalRecord):
 
 
 @bp.get("/needs/<id>/proposals", responses={200: ProposalPage}, summary="Propuestas para una necesidad")
+@require("admin", "advisor", "buyer")
 def list_need_proposals(path: IdPath, query: ProposalQuery):
     items = proposals.proposals_for_need(get_driver(), path.id, current_principal(), status=query.status,
                                          after=decode_time_cursor(query.cursor, "proposals"), limit=query.limit + 1)
@@ -61,6 +62,7 @@ def list_need_proposals(path: IdPath, query: ProposalQuery):
 
 
 @bp.get("/proposals/<id>", responses={200: Proposal}, summary="Ver una propuesta")
+@require("admin", "advisor", "buyer")
 def get_proposal(path: IdPath):
     return proposals.get_proposal(get_driver(), path.id, current_principal())
 

@@ -29,6 +29,7 @@ from matching.errors import NotFound
 from matching.reports import ReportParams, resolve_scope
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
+from service.rate_limits import limited
 from service.reference import get_catalog
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def _job_body(job: dict) -> dict:
 @bp.post("/reports", responses={202: ReportJob},
          summary="Iniciar un informe de recomendaciones (se genera en segundo plano)")
 @require("admin", "advisor")
+@limited("reports")
 def create_report(body: ReportParams):
     driver = get_driver()
     exists = buyer_exists(driver, body.buyer) if body.buyer else None
