@@ -176,6 +176,19 @@ RETURN regions, provinces, comunas, adjacencies, sectors, certifications
 """
 
 
+@cache
+def package_catalog():
+    """The reference catalogs straight from the packages, as ``fetch_catalog`` reads them from a loaded graph.
+
+    For work that needs comunas, sectors and adjacency but no database (``encadena dedupe --file``).
+    """
+    from matching.catalog import Catalog
+
+    territory = read_territory()
+    return Catalog.from_rows(territory.comunas, territory.regions, territory.provinces, read_sectors(),
+                             read_certifications(), territory.adjacency)
+
+
 def load_reference(driver: Driver, echo=print) -> dict:
     """Write territory, sectors and certifications; return the resulting node counts."""
     territory = read_territory()
