@@ -176,7 +176,6 @@ def _sibling(code: str, rng: random.Random) -> str:
 def independent_set(records: int, seed: int) -> DedupeSet:
     """The independent set (branch ``evalset``) as ``FirmName`` records; raises ImportError when absent."""
     from bench.dedupe_independent.generate import generate  # type: ignore[import-not-found]
-
     from matching.dedupe import FirmName
 
     rows, truth = generate(records, seed)
