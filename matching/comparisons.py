@@ -9,7 +9,8 @@ comparison    levels (first match wins)
 nombre        ``exacto``: the same key words (``matching.names.firm_name_parts``), in any order;
               ``tipeo``: all key words equal but one, that one a typo away (one edit, two in words
               of 8+ letters; not when both spellings are words many records use, or both
-              Chilean surnames or first names, like Rojas and Rosas); ``parecido``: sorted keys at ``SIMILAR_RATIO`` or more (several typos);
+              Chilean surnames or first names, like Rojas and Rosas); ``parecido``: sorted keys
+              at ``SIMILAR_RATIO`` or more (several typos);
               ``contenido``: a key of two or more words inside the other ("Merino Sandoval" and
               "Javier Merino Sandoval"); ``distinto``: anything else.
 rubro         industry words of the names: ``igual``, ``parcial`` (share one, not all), ``uno_sin``
