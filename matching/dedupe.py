@@ -5,12 +5,13 @@ that share something cheap to group on (Splink's "blocking rules", unioned):
 
 - the same comuna and a distinguishing name word (a firm registered twice by two offices keeps
   its address, and a typo rarely hits every word of a name);
-- the same phone, e-mail or valid RUT, in any comuna;
+- the same phone or e-mail, in any comuna;
+- the same valid RUT, in any comuna;
 - the same key words in adjacent comunas, when the caller passes comuna adjacency.
 
-Inside a name block, ``rapidfuzz.process.cdist`` scores the sorted-word keys and keeps pairs at
-``PREFILTER_CUTOFF`` or more; every pair kept, and every pair sharing a contact or RUT, is
-compared on each comparison of ``matching.comparisons`` (name, industry words, legal form, ISIC
+Inside a name, phone or e-mail block, ``rapidfuzz.process.cdist`` scores the sorted-word keys
+and keeps pairs at ``PREFILTER_CUTOFF`` or more (an accountant's or a family's phone is shared
+by firms with unrelated names); every pair kept, and every pair sharing a RUT, is compared on each comparison of ``matching.comparisons`` (name, industry words, legal form, ISIC
 class, comuna, phone, e-mail, RUT) and scored by the pair model (``matching.pair_model``): the
 posterior probability that the two records are one firm, times 100, with the evidence for and
 against in Spanish. Pairs at ``threshold`` or more are returned with the connected component
@@ -102,18 +103,18 @@ class Match:
 class _Blocks:
     """Groups of records to compare within (blocking rules, unioned; a pair may sit in several)."""
 
-    names: list[list[int]]  # same comuna, a key word in common: pairs prefiltered on the key
-    contacts: list[list[int]]  # same phone, e-mail or RUT anywhere: every pair compared
+    names: list[list[int]]  # same comuna and a key word, or same phone or e-mail: prefiltered on the key
+    ruts: list[list[int]]  # same valid RUT anywhere: every pair compared
     keys: list[list[int]]  # same key words: every pair in the same or adjacent comunas compared
 
     @property
     def total(self) -> int:
-        return len(self.names) + len(self.contacts) + len(self.keys)
+        return len(self.names) + len(self.ruts) + len(self.keys)
 
 
 def _blocks(items: Sequence[Prepared], adjacent_keys: bool) -> _Blocks:
     names: dict[tuple[str, str], list[int]] = defaultdict(list)
-    contacts: dict[tuple[str, str], list[int]] = defaultdict(list)
+    ruts: dict[str, list[int]] = defaultdict(list)
     keys: dict[str, list[int]] = defaultdict(list)
     for i, item in enumerate(items):
         comuna = item.record.comuna or ""
@@ -121,15 +122,15 @@ def _blocks(items: Sequence[Prepared], adjacent_keys: bool) -> _Blocks:
             if len(word) >= MIN_BLOCK_TOKEN_LENGTH:
                 names[(comuna, word)].append(i)
         if item.phone:
-            contacts[("phone", item.phone)].append(i)
+            names[("phone", item.phone)].append(i)
         if item.email:
-            contacts[("email", item.email)].append(i)
+            names[("email", item.email)].append(i)
         if item.rut:
-            contacts[("rut", item.rut)].append(i)
+            ruts[item.rut].append(i)
         if adjacent_keys:
             keys[item.sorted_key].append(i)
     return _Blocks([m for m in names.values() if 1 < len(m) <= MAX_BLOCK_SIZE],
-                   [m for m in contacts.values() if 1 < len(m) <= MAX_BLOCK_SIZE],
+                   [m for m in ruts.values() if 1 < len(m) <= MAX_BLOCK_SIZE],
                    [m for m in keys.values() if 1 < len(m) <= MAX_KEY_BLOCK_SIZE
                     and len({items[i].record.comuna for i in m}) > 1])
 
@@ -223,7 +224,7 @@ def find_duplicates(records: Sequence[FirmName], *, threshold: float = DUPLICATE
         for i, j in _name_pairs(items, block, involved, PREFILTER_CUTOFF):
             score(i, j)
         step()
-    for block in blocks.contacts:
+    for block in blocks.ruts:
         for i, j in _all_pairs(block, involved):
             score(i, j)
         step()
