@@ -187,7 +187,7 @@ def _is_typo(x: str, y: str) -> bool:
     if shortest < TYPO_MIN_WORD_LENGTH:
         return False
     edits = 2 if shortest >= TYPO_LONG_WORD else 1
-    return OSA.distance(x, y, score_cutoff=edits) <= edits
+    return OSA.distance(x, y, processor=None, score_cutoff=edits) <= edits
 
 
 def name_level(a: Prepared, b: Prepared, register: Register) -> tuple[int, float]:

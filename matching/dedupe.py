@@ -11,8 +11,9 @@ that share something cheap to group on (Splink's "blocking rules", unioned):
 
 Inside a name, phone or e-mail block, ``rapidfuzz.process.cdist`` scores the sorted-word keys
 and keeps pairs at ``PREFILTER_CUTOFF`` or more (an accountant's or a family's phone is shared
-by firms with unrelated names); every pair kept, and every pair sharing a RUT, is compared on each comparison of ``matching.comparisons`` (name, industry words, legal form, ISIC
-class, comuna, phone, e-mail, RUT) and scored by the pair model (``matching.pair_model``): the
+by firms with unrelated names); every pair kept, and every pair sharing a RUT, is compared on
+each comparison of ``matching.comparisons`` (name, industry words, legal form, ISIC class,
+comuna, phone, e-mail, RUT) and scored by the pair model (``matching.pair_model``): the
 posterior probability that the two records are one firm, times 100, with the evidence for and
 against in Spanish. Pairs at ``threshold`` or more are returned with the connected component
 (``matching.clusters``) each belongs to. Pure Python: records in, ``Match`` objects out.
