@@ -1,71 +1,74 @@
-"""Possible duplicate firms: blocking, then rapidfuzz on normalized names, then a scored verdict.
+"""Possible duplicate firms: blocking, comparison levels, a Fellegi–Sunter score, clusters.
 
 Comparing every pair of 100,000 firms is 5 * 10^9 comparisons; blocking compares only firms
 that share something cheap to group on (Splink's "blocking rules", unioned):
 
-- the same comuna and a distinguishing name word (a firm registered twice by two centers keeps
+- the same comuna and a distinguishing name word (a firm registered twice by two offices keeps
   its address, and a typo rarely hits every word of a name);
-- the same phone or email, in any comuna;
-- the same ISIC class and a name word, in any comuna, when the threshold is low enough for a pair
-  in different comunas without shared contact to be proposed at all.
+- the same phone or e-mail, in any comuna;
+- the same valid RUT, in any comuna;
+- the same key words in adjacent comunas, when the caller passes comuna adjacency.
 
-Inside a block, ``rapidfuzz.process.cdist`` scores names on their sorted-word keys
-(``matching.names``) and keeps pairs above ``PREFILTER_CUTOFF``; each surviving pair then gets
-its final score (``pair_score``) from the key, the generic words, comuna and contact details.
-Pure Python: records in, ``Match`` objects out; no database.
+Inside a name, phone or e-mail block, ``rapidfuzz.process.cdist`` scores the sorted-word keys
+and keeps pairs at ``PREFILTER_CUTOFF`` or more (an accountant's or a family's phone is shared
+by firms with unrelated names); every pair kept, and every pair sharing a RUT, is compared on
+each comparison of ``matching.comparisons`` (name, industry words, legal form, ISIC class,
+comuna, phone, e-mail, RUT) and scored by the pair model (``matching.pair_model``): the
+posterior probability that the two records are one firm, times 100, with the evidence for and
+against in Spanish. Pairs at ``threshold`` or more are returned with the connected component
+(``matching.clusters``) each belongs to. Pure Python: records in, ``Match`` objects out.
+
+The previous matcher (a rapidfuzz score with bonuses, which set industry words and legal forms
+aside as noise) is kept as ``matching.dedupe_previous`` for the benchmark's comparison.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
-from matching.names import analyze_name, normalize_name
+from matching.clusters import MAX_CLUSTER_SIZE, cluster_of
+from matching.comparisons import Levels, Prepared, Register, compare, prepare
+from matching.names import normalize_name
+from matching.pair_model import PairModel, bits_for, prior_model, probability
 
 # -- thresholds (scores are 0-100) ---------------------------------------------------------------
 
-# A pair is proposed for review when its final score reaches this: a typo or two, a dropped legal
-# form, reordered words or abbreviations still pass; names that differ in a whole word do not.
-# On the benchmark (scripts/bench_dedupe.py, 100,000 names) it gives precision 0.97, recall 0.99.
-DUPLICATE_THRESHOLD = 91.0
-# Blocking-stage cut on the sorted-word key alone (rapidfuzz ``ratio``); low enough that a pair
-# lifted by a shared phone or email is not lost before scoring.
+# A pair is proposed for review when the pair model gives it at least this posterior probability
+# (x 100) of being one firm: more likely one firm than two. On the tuning set (scripts/dedupe_sets.py,
+# 100,000 records) it is also the cut of best F1 on clusters (0.946; 0.941 at 40, 0.942 at 80);
+# docs/imports.md gives the figures on both benchmark sets.
+DUPLICATE_THRESHOLD = 50.0
+# Blocking-stage cut on the sorted-word key alone (rapidfuzz ``ratio``): low enough to keep a
+# name that lost a word ("Merino Sandoval" / "Javier Merino Sandoval") or has two typos.
 PREFILTER_CUTOFF = 75
-# Weight of the distinguishing key in the name score; the rest compares the full names with
-# ``token_set_ratio``, which tolerates a missing generic word ("Cooperativa") and lowers the
-# score of a conflicting one ("Comercial Soto" vs "Agrícola Soto").
-KEY_WEIGHT = 0.85
-# Same phone or email: strong evidence that two records are one firm.
-CONTACT_BONUS = 8.0
-# Different comunas and no shared phone or email: namesakes elsewhere are usually different firms,
-# so even identical names stay below DUPLICATE_THRESHOLD (100 - 12 < 91).
-OTHER_COMUNA_PENALTY = 12.0
-# Keys shorter than this ("soto", "andes") must match exactly: one typo is a different word.
-SHORT_KEY_LENGTH = 6
 
 # -- blocking ------------------------------------------------------------------------------------
 
 # Blocks larger than this are skipped: a word that common does not discriminate.
 MAX_BLOCK_SIZE = 3000
+# Same key words in adjacent comunas are compared only for keys this rare (common surnames in
+# neighbouring comunas are namesakes, and would cost millions of comparisons).
+MAX_KEY_BLOCK_SIZE = 60
 # Name words shorter than this do not form blocks.
 MIN_BLOCK_TOKEN_LENGTH = 3
 # Blocks at least this large are compared on every core; below it a thread pool costs more than it saves.
 PARALLEL_BLOCK_SIZE = 500
-# Phones compare on their last digits (with or without +56, area code or spaces).
-PHONE_DIGITS = 8
-_NON_DIGIT = re.compile(r"[^0-9]")
 
 
 @dataclass(frozen=True)
 class FirmName:
-    """What duplicate detection knows about a firm."""
+    """What duplicate detection knows about a firm record.
+
+    ``id`` names the record (a RUT in the graph, a line in a file). ``rut`` is the RUT the record
+    carries, compared as evidence; leave it ``None`` where every record's RUT differs by
+    construction (the graph keys firms by RUT, so there two RUTs say nothing).
+    """
 
     id: str
     name: str
@@ -73,101 +76,70 @@ class FirmName:
     sectors: tuple[str, ...] = ()
     phone: str | None = None
     email: str | None = None
+    rut: str | None = None
 
 
 @dataclass(frozen=True)
 class Match:
-    """A possible duplicate pair (``left < right``) with its score and the reasons, in Spanish."""
+    """A possible duplicate pair (``left < right``) with its score and the reasons, in Spanish.
+
+    ``weights`` lists ``(comparison, level, bits)`` for every comparison; ``cluster`` is the id
+    of the connected component of proposed pairs the pair belongs to, ``cluster_size`` its records.
+    """
 
     left: str
     right: str
     score: float
     evidence: tuple[str, ...]
+    weights: tuple[tuple[str, str, float], ...] = ()
+    cluster: str = ""
+    cluster_size: int = 2
+
+    @property
+    def suspicious_cluster(self) -> bool:
+        """More records chained than one firm is usually written (``MAX_CLUSTER_SIZE``)."""
+        return self.cluster_size > MAX_CLUSTER_SIZE
 
 
-class _Prepared(NamedTuple):
-    """A record ready to compare (a tuple: 100,000 of them are built per import)."""
+@dataclass(frozen=True)
+class _Blocks:
+    """Groups of records to compare within (blocking rules, unioned; a pair may sit in several)."""
 
-    record: FirmName
-    key: str
-    sorted_key: str
-    full: str
-    block_words: frozenset[str]
-    phone: str | None
-    email: str | None
+    names: list[list[int]]  # same comuna and a key word, or same phone or e-mail: prefiltered on the key
+    ruts: list[list[int]]  # same valid RUT anywhere: every pair compared
+    keys: list[list[int]]  # same key words: every pair in the same or adjacent comunas compared
 
-
-def _phone(value: str | None) -> str | None:
-    digits = _NON_DIGIT.sub("", value) if value else ""
-    return digits[-PHONE_DIGITS:] if len(digits) >= PHONE_DIGITS else None
+    @property
+    def total(self) -> int:
+        return len(self.names) + len(self.ruts) + len(self.keys)
 
 
-def _prepare(record: FirmName) -> _Prepared:
-    parts = analyze_name(record.name)
-    words = parts.key.split()
-    email = (record.email or "").strip().lower() or None
-    return _Prepared(record, parts.key, " ".join(sorted(words)), " ".join(sorted(parts.full.split())),
-                     frozenset(w for w in words if len(w) >= MIN_BLOCK_TOKEN_LENGTH), _phone(record.phone), email)
-
-
-def pair_score(a: _Prepared, b: _Prepared) -> tuple[float, tuple[str, ...]]:
-    """The final score of two prepared records and the evidence behind it."""
-    key_score = fuzz.ratio(a.sorted_key, b.sorted_key, processor=None, score_cutoff=0)
-    if min(len(a.key), len(b.key)) < SHORT_KEY_LENGTH and key_score < 100:
-        return 0.0, ()
-    full_score = fuzz.token_set_ratio(a.full, b.full, processor=None, score_cutoff=0)
-    score = KEY_WEIGHT * key_score + (1 - KEY_WEIGHT) * full_score
-    if key_score == 100:
-        evidence = [f"Mismo nombre normalizado: «{a.key}»."]
-    else:
-        evidence = [f"Nombres normalizados parecidos: «{a.key}» y «{b.key}» ({key_score:.0f}/100)."]
-    ra, rb = a.record, b.record
-    shared_contact = False
-    if a.phone and a.phone == b.phone:
-        evidence.append("Mismo teléfono.")
-        shared_contact = True
-    if a.email and a.email == b.email:
-        evidence.append("Mismo correo electrónico.")
-        shared_contact = True
-    if shared_contact:
-        score += CONTACT_BONUS
-    if ra.comuna and ra.comuna == rb.comuna:
-        evidence.append("Misma comuna.")
-    elif ra.comuna and rb.comuna:
-        evidence.append("Comunas distintas.")
-        if not shared_contact:
-            score -= OTHER_COMUNA_PENALTY
-    shared = sorted(set(ra.sectors) & set(rb.sectors))
-    if shared:
-        evidence.append(f"Comparten rubro CIIU {', '.join(shared)}.")
-    return round(min(score, 100.0), 1), tuple(evidence)
-
-
-def _blocks(items: Sequence[_Prepared], cross_comuna: bool) -> list[list[int]]:
-    """Groups of records to compare within (blocking rules, unioned; a pair may sit in several).
-
-    - same comuna and one distinguishing name word in common;
-    - same phone, or same email (wherever the firms are);
-    - with ``cross_comuna``: same ISIC class and one name word in common, in any comuna.
-    """
-    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+def _blocks(items: Sequence[Prepared], adjacent_keys: bool) -> _Blocks:
+    names: dict[tuple[str, str], list[int]] = defaultdict(list)
+    ruts: dict[str, list[int]] = defaultdict(list)
+    keys: dict[str, list[int]] = defaultdict(list)
     for i, item in enumerate(items):
         comuna = item.record.comuna or ""
-        for word in item.block_words:
-            groups[("comuna", comuna, word)].append(i)
-            if cross_comuna:
-                for sector in item.record.sectors:
-                    groups[("sector", sector, word)].append(i)
+        for word in item.words:
+            if len(word) >= MIN_BLOCK_TOKEN_LENGTH:
+                names[(comuna, word)].append(i)
         if item.phone:
-            groups[("phone", item.phone)].append(i)
+            names[("phone", item.phone)].append(i)
         if item.email:
-            groups[("email", item.email)].append(i)
-    return [members for members in groups.values() if 1 < len(members) <= MAX_BLOCK_SIZE]
+            names[("email", item.email)].append(i)
+        if item.rut:
+            ruts[item.rut].append(i)
+        if adjacent_keys:
+            keys[item.sorted_key].append(i)
+    return _Blocks([m for m in names.values() if 1 < len(m) <= MAX_BLOCK_SIZE],
+                   [m for m in ruts.values() if 1 < len(m) <= MAX_BLOCK_SIZE],
+                   [m for m in keys.values() if 1 < len(m) <= MAX_KEY_BLOCK_SIZE
+                    and len({items[i].record.comuna for i in m}) > 1])
 
 
-def _candidate_pairs(items: Sequence[_Prepared], block: list[int], involved: set[int] | None,
-                     cutoff: int) -> Iterable[tuple[int, int]]:
-    """Pairs of one block whose sorted keys score at least ``cutoff``."""
+def _name_pairs(items: Sequence[Prepared], block: list[int], involved: set[int] | None,
+                cutoff: int) -> Iterable[tuple[int, int]]:
+    """Pairs of one name block whose sorted keys score at least ``cutoff``."""
     queries = block if involved is None else [i for i in block if i in involved]
     if not queries:
         return ()
@@ -183,53 +155,119 @@ def _candidate_pairs(items: Sequence[_Prepared], block: list[int], involved: set
     return ((queries[r], block[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True))
 
 
+def _all_pairs(block: list[int], involved: set[int] | None) -> Iterable[tuple[int, int]]:
+    for x in range(len(block)):
+        i = block[x]
+        for j in block[x + 1:]:
+            if involved is None or i in involved or j in involved:
+                yield i, j
+
+
 def find_duplicates(records: Sequence[FirmName], *, threshold: float = DUPLICATE_THRESHOLD,
                     involving: set[str] | None = None,
-                    on_progress: Callable[[int, int], None] | None = None) -> list[Match]:
+                    on_progress: Callable[[int, int], None] | None = None,
+                    adjacency: Mapping[str, frozenset[str]] | None = None,
+                    model: PairModel | None = None) -> list[Match]:
     """Possible duplicate pairs among ``records``, best first.
 
     Parameters
     ----------
     records : sequence of FirmName
-        Firms with distinct ids (RUTs).
+        Records with distinct ids.
     threshold : float
-        Minimum final score (0-100) for a pair to be returned.
+        Minimum score (0-100, the pair model's probability of one firm x 100) for a pair to be returned.
     involving : set of str, optional
         When given, only pairs with at least one id in this set are compared (an import
         checks its own rows against each other and against the firms already stored).
     on_progress : callable, optional
         Called as ``on_progress(blocks_done, blocks_total)`` while blocks are compared.
+    adjacency : mapping of str to frozenset of str, optional
+        Comuna CUT code -> CUT codes of adjacent comunas (``Catalog.adjacency``). Without it,
+        adjacent comunas count as any other comuna and are not blocked together.
+    model : PairModel, optional
+        The weights to score with; the documented prior (``pair_model.prior_model``) by default.
 
     Returns
     -------
     list of Match
-        Sorted by score, highest first, then by ids.
+        Sorted by score, highest first, then by ids; each with its cluster id and size.
     """
-    items = [_prepare(r) for r in records]
+    model = model or prior_model()
+    items = [prepare(r) for r in records]
+    register = Register.of(items, adjacency)
     involved = None if involving is None else {i for i, it in enumerate(items) if it.record.id in involving}
-    # Without a shared phone or email, a pair in different comunas cannot reach a threshold above
-    # 100 - OTHER_COMUNA_PENALTY, so only then are firms compared across comunas by sector.
-    blocks = _blocks(items, cross_comuna=threshold <= 100 - OTHER_COMUNA_PENALTY)
-    cutoff = int(min(PREFILTER_CUTOFF, threshold))
-    seen: set[tuple[int, int]] = set()
-    matches: list[Match] = []
-    for done, block in enumerate(blocks, start=1):
-        for i, j in _candidate_pairs(items, block, involved, cutoff):
-            if i == j:
-                continue
-            pair = (i, j) if i < j else (j, i)
-            if pair in seen:
-                continue
-            seen.add(pair)
-            a, b = items[pair[0]], items[pair[1]]
-            score, evidence = pair_score(a, b)
-            if score >= threshold:
-                left, right = sorted((a.record.id, b.record.id))
-                matches.append(Match(left, right, score, evidence))
-        if on_progress is not None and (done % 500 == 0 or done == len(blocks)):
-            on_progress(done, len(blocks))
-    matches.sort(key=lambda m: (-m.score, m.left, m.right))
-    return matches
+    blocks = _blocks(items, adjacent_keys=bool(adjacency))
+    size_bits = model.size_bits(register.records)
+    min_bits = bits_for(threshold) - 1e-9
+    seen: set[int] = set()
+    n = len(items)
+    kept: list[tuple[float, int, int, Levels]] = []
+
+    def score(i: int, j: int) -> None:
+        pair = i * n + j if i < j else j * n + i
+        if i == j or pair in seen:
+            return
+        seen.add(pair)
+        a, b = (items[i], items[j]) if i < j else (items[j], items[i])
+        levels = compare(a, b, register)
+        bits = model.bits(a, levels, register, size_bits)
+        if bits >= min_bits:
+            kept.append((bits, min(i, j), max(i, j), levels))
+
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if on_progress is not None and (done % 500 == 0 or done == blocks.total):
+            on_progress(done, blocks.total)
+
+    for block in blocks.names:
+        for i, j in _name_pairs(items, block, involved, PREFILTER_CUTOFF):
+            score(i, j)
+        step()
+    for block in blocks.ruts:
+        for i, j in _all_pairs(block, involved):
+            score(i, j)
+        step()
+    for block in blocks.keys:
+        for i, j in _all_pairs(block, involved):
+            if _near(items[i], items[j], register):
+                score(i, j)
+        step()
+    if on_progress is not None and not blocks.total:
+        on_progress(0, 0)
+
+    matches = []
+    for bits, i, j, levels in kept:
+        a, b = items[i], items[j]
+        value = round(100.0 * probability(bits), 1)
+        if value < threshold:
+            continue
+        if b.record.id < a.record.id:
+            a, b = b, a
+        terms = model.terms(a, b, levels, register)
+        matches.append(Match(a.record.id, b.record.id, value, model.evidence(a, b, levels, register),
+                             tuple((t.comparison, t.level, t.bits) for t in terms)))
+    return _with_clusters(matches)
+
+
+def _near(a: Prepared, b: Prepared, register: Register) -> bool:
+    """Same comuna or adjacent ones (what a block on key words alone may compare)."""
+    ca, cb = a.record.comuna, b.record.comuna
+    return bool(ca and cb and (ca == cb or cb in register.adjacency.get(ca, ())))
+
+
+def _with_clusters(matches: list[Match]) -> list[Match]:
+    """The matches with their cluster id and size, best first."""
+    of = cluster_of((m.left, m.right) for m in matches)
+    out = [replace(m, cluster=of[m.left].id, cluster_size=of[m.left].size) for m in matches]
+    out.sort(key=lambda m: (-m.score, m.left, m.right))
+    for k, m in enumerate(out):
+        if m.suspicious_cluster:
+            out[k] = replace(m, evidence=(*m.evidence, f"Grupo de {m.cluster_size} registros encadenados por pares "
+                                                       "parecidos: revise el grupo completo antes de fusionar."))
+    return out
 
 
 def exact_duplicates(records: Sequence[FirmName]) -> list[tuple[str, str]]:

@@ -7,7 +7,15 @@ spacing, joins dotted abbreviations ("S.p.A." -> "spa"), expands common abbrevia
 generic words (Cooperativa, Sociedad, Comercial, Agrícola...) and keeps the rest, in order, as
 the name's *key*: ``"lechera andes"`` for both names above.
 
-Pure Python; used by duplicate detection (``matching.dedupe``) and by the firm search re-ranker.
+What is set aside is not noise: "Comercial El Maitén Ltda." and "Sociedad Agrícola El Maitén
+Ltda." share a key and are two firms. ``firm_name_parts`` takes a name apart for duplicate
+detection's pair model (``matching.pair_model``): the key, the *industry words* (Comercial,
+Agrícola, Constructora, Inversiones... with their abbreviations "Com.", "Agric.", "Const.",
+"Inv.") and the *kind* of legal form ("S.A." for S.A., SA and Sociedad Anónima; "Ltda." for
+Ltda and Limitada; "SpA"; "EIRL"), so that a pair can be weighed on each.
+
+Pure Python; used by duplicate detection (``matching.dedupe``) and by the firm search re-ranker
+(which, like the previous duplicate matcher, uses ``analyze_name``).
 """
 
 from __future__ import annotations
@@ -121,19 +129,27 @@ def _canonical_token(token: str) -> str:
     return token
 
 
-def _strip_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
-    """Remove legal forms from the end of ``tokens``; return (rest, removed in reading order)."""
-    removed: list[str] = []
+def _strip_legal_forms(tokens: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Remove legal forms from the end of ``tokens``; return (rest, the forms removed in reading order)."""
+    removed: list[tuple[str, ...]] = []
     while tokens:
         for form in _LEGAL_BY_LAST_WORD.get(tokens[-1], ()):
             n = len(form)
             if len(tokens) > n and tuple(tokens[-n:]) == form:
-                removed[:0] = tokens[-n:]
+                removed.insert(0, form)
                 tokens = tokens[:-n]
                 break
         else:
             break
     return tokens, removed
+
+
+def _tokens(name: str) -> list[str]:
+    """Folded words of a name, dotted abbreviations joined ("S.p.A." -> "spa") and "&" read as "y"."""
+    text = _ascii_fold(name).replace("&", " y ")
+    if "." in text:
+        text = _DOTTED.sub(lambda m: _NON_WORD.sub("", m.group(0)), text)
+    return _NON_WORD.sub(" ", text).split()
 
 
 @lru_cache(maxsize=262144)
@@ -152,12 +168,10 @@ def analyze_name(name: str) -> NameParts:
         none ("Comercial Agrícola Ltda."), its generic words become the key, so that no name
         normalizes to an empty string unless it has no letters or digits at all.
     """
-    text = _ascii_fold(name).replace("&", " y ")
-    if "." in text:
-        text = _DOTTED.sub(lambda m: _NON_WORD.sub("", m.group(0)), text)
-    tokens = _NON_WORD.sub(" ", text).split()
+    tokens = _tokens(name)
     # Legal forms are matched on expanded words too ("Soc. Anónima" is "sociedad anonima").
-    tokens, legal = _strip_legal_forms([_canonical_token(t) if t in ABBREVIATIONS else t for t in tokens])
+    tokens, forms = _strip_legal_forms([_canonical_token(t) if t in ABBREVIATIONS else t for t in tokens])
+    legal = [word for form in forms for word in form]
     key: list[str] = []
     generic: list[str] = []
     for token in tokens:
@@ -175,3 +189,121 @@ def analyze_name(name: str) -> NameParts:
 def normalize_name(name: str) -> str:
     """The comparison key of a firm name: ``"Coop. Agrícola Lechera Los Andes"`` -> ``"lechera andes"``."""
     return analyze_name(name).key
+
+
+# -- the name as evidence: key, industry words, kind of legal form --------------------------------
+
+# Words that say the firm is a company or a family business, not what it does: set aside from the
+# key and not compared ("Sociedad Agrícola X" and "Agrícola X" agree on what the firm does).
+FORM_WORDS: frozenset[str] = frozenset({
+    "sociedad", "empresa", "empresas", "compania", "asociados", "hermanos", "hijos",
+})
+
+# Words that say what the firm does or what kind of business it is: set aside from the key and
+# compared on their own (``matching.pair_model``'s "palabras de rubro"). The generic words above
+# plus the trade words firms most often put in front of a surname or a place, and the prefixes
+# Chilean registries show ("Club", "Despacho", "Laboratorio", "Proyectos").
+INDUSTRY_WORDS: frozenset[str] = (GENERIC_WORDS - FORM_WORDS) | frozenset({
+    "comercio", "agropecuaria", "agroindustrial", "ganadera", "forestal", "pesquera", "minera",
+    "constructora", "inmobiliaria", "transportes", "ingenieria", "consultora", "asesorias", "turismo",
+    "producciones", "club", "despacho", "laboratorio", "proyectos",
+})
+
+# Spellings of one industry word that mean the same ("Industrias" and "Industrial").
+INDUSTRY_SYNONYMS: dict[str, str] = {
+    "industria": "industrial", "industrias": "industrial", "servicio": "servicios", "comercio": "comercial",
+    "importaciones": "importadora", "exportaciones": "exportadora", "transporte": "transportes",
+    "asesoria": "asesorias", "inversion": "inversiones", "empresas": "empresa",
+}
+
+# Abbreviations of industry and form words beyond ``ABBREVIATIONS`` ("Const." is constructora).
+INDUSTRY_ABBREVIATIONS: dict[str, str] = {
+    "const": "constructora", "constr": "constructora", "construc": "constructora",
+    "inmob": "inmobiliaria", "inmobil": "inmobiliaria",
+    "transp": "transportes", "transps": "transportes", "trans": "transportes",
+    "ing": "ingenieria", "ingen": "ingenieria",
+    "asesor": "asesorias", "ases": "asesorias",
+    "lab": "laboratorio", "labs": "laboratorio",
+    "proy": "proyectos",
+    "cial": "comercial", "coml": "comercial", "comerc": "comercial",
+    "distr": "distribuidora", "distrib": "distribuidora", "distribuid": "distribuidora",
+    "agrop": "agropecuaria", "agroind": "agroindustrial",
+    "import": "importadora", "export": "exportadora",
+    "inver": "inversiones", "invs": "inversiones",
+    "socs": "sociedad", "sdad": "sociedad",
+}
+
+# The kind of company each legal form says. "y Cía." says none (a partnership style, written with
+# or without Ltda.); the others say which of the four kinds mipymes register as.
+LEGAL_FORM_KINDS: dict[tuple[str, ...], str] = {
+    ("ltda",): "Ltda.", ("limitada",): "Ltda.", ("srl",): "Ltda.",
+    ("responsabilidad", "limitada"): "Ltda.", ("sociedad", "de", "responsabilidad", "limitada"): "Ltda.",
+    ("sa",): "S.A.", ("sac",): "S.A.", ("saic",): "S.A.", ("sociedad", "anonima"): "S.A.",
+    ("sociedad", "anonima", "cerrada"): "S.A.", ("sociedad", "anonima", "abierta"): "S.A.",
+    ("spa",): "SpA", ("sociedad", "por", "acciones"): "SpA",
+    ("eirl",): "EIRL", ("empresa", "individual", "de", "responsabilidad", "limitada"): "EIRL",
+}
+
+_EVIDENCE_ABBREVIATIONS = ABBREVIATIONS | INDUSTRY_ABBREVIATIONS
+_EVIDENCE_FUZZY_CHOICES = tuple(sorted(GENERIC_WORDS | INDUSTRY_WORDS | FORM_WORDS | {"limitada"}))
+
+
+@dataclass(frozen=True)
+class FirmNameParts:
+    """A firm name taken apart for comparison: what distinguishes it, what it does, its legal form."""
+
+    key: str
+    industry: tuple[str, ...]
+    legal_form: str | None
+
+    @property
+    def key_words(self) -> tuple[str, ...]:
+        return tuple(self.key.split())
+
+
+@lru_cache(maxsize=65536)
+def _evidence_token(token: str) -> str:
+    """One folded token as ``firm_name_parts`` reads it: abbreviations expanded, misspelt industry words fixed."""
+    token = _EVIDENCE_ABBREVIATIONS.get(token, token)
+    if len(token) >= FUZZY_GENERIC_MIN_LENGTH and token not in INDUSTRY_WORDS and token not in FORM_WORDS:
+        hit = process.extractOne(
+            token, _EVIDENCE_FUZZY_CHOICES, scorer=OSA.distance, processor=None,
+            score_cutoff=FUZZY_GENERIC_MAX_EDITS,
+        )
+        if hit is not None:
+            token = hit[0]
+    return INDUSTRY_SYNONYMS.get(token, token)
+
+
+@lru_cache(maxsize=262144)
+def firm_name_parts(name: str) -> FirmNameParts:
+    """Split a firm name into its key, its industry words and the kind of its legal form.
+
+    Parameters
+    ----------
+    name : str
+        A firm name as written anywhere ("Soc. Agric. Los Alerces", "Díaz S.p.A.").
+
+    Returns
+    -------
+    FirmNameParts
+        ``key``: the distinguishing words in reading order ("alerces"; "diaz"); ``industry``:
+        the industry words, sorted ("agricola",), without form words such as Sociedad;
+        ``legal_form``: "Ltda.", "S.A.", "SpA", "EIRL" or ``None`` when the name has none. A name
+        of industry words only ("Comercial Agrícola Ltda.") keeps them as its key.
+    """
+    tokens = _tokens(name)
+    tokens, forms = _strip_legal_forms([_evidence_token(t) if t in _EVIDENCE_ABBREVIATIONS else t for t in tokens])
+    kinds = [LEGAL_FORM_KINDS[form] for form in forms if form in LEGAL_FORM_KINDS]
+    key: list[str] = []
+    industry: list[str] = []
+    for token in tokens:
+        word = _evidence_token(token)
+        if word in STOPWORDS or word in FORM_WORDS:
+            continue
+        (industry if word in INDUSTRY_WORDS else key).append(word)
+    if not key:
+        key, industry = industry, []
+    if not key:
+        key = [t for t in tokens if t not in STOPWORDS] or tokens
+    return FirmNameParts(" ".join(key), tuple(sorted(set(industry))), kinds[-1] if kinds else None)

@@ -16,6 +16,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,7 +55,11 @@ class Gunicorn:
         self._requests = requests
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PORT": str(self.port), "LOG_LEVEL": "warning"}
+        # One client asks as fast as it can: the per-key limit of matches would stop it, so the bench
+        # server gets its own counters and a limit no benchmark reaches.
+        self._data = tempfile.TemporaryDirectory(prefix="encadena-bench-")
+        env = {**os.environ, "PORT": str(self.port), "LOG_LEVEL": "warning", "ENCADENA_DATA_DIR": self._data.name,
+               "RATE_LIMIT_MATCHES": "1000000 per minute", "RATE_LIMIT_AUTH_FAILURES": "1000000 per minute"}
         if workers:
             env["WEB_CONCURRENCY"] = str(workers)
         gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -78,6 +83,7 @@ class Gunicorn:
     def __exit__(self, *exc) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=30)
+        self._data.cleanup()
 
 
 def _progress(console: Console) -> Progress:

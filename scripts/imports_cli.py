@@ -78,6 +78,37 @@ def _summary(report: dict, console: Console) -> None:
                       f"{a['name']} ({a['rut']}) ≈ {b['name']} ({b['rut']})", style="yellow")
 
 
+def _check_file(file: Path, out: Path, threshold: float) -> None:
+    """``encadena dedupe --file``: possible duplicates among a file's own lines, written as CSV; no Neo4j."""
+    import csv
+
+    from graph_schema.reference import package_catalog
+    from matching.dedupe_file import PAIR_COLUMNS, duplicates_in_rows, read_file_rows
+    from matching.errors import InvalidInput
+
+    console = Console(stderr=True)
+    catalog = package_catalog()
+    with progress_bars(console) as update:
+        try:
+            read = read_file_rows(file.read_bytes(), catalog,
+                                  on_progress=lambda done, total: update("read", done, total))
+        except InvalidInput as exc:
+            raise click.ClickException(f"No se pudo leer {file.name}: {exc.detail}") from exc
+        pairs = duplicates_in_rows(read.rows, threshold=threshold, catalog=catalog,
+                                   on_progress=lambda done, total: update("dedupe", done, total))
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(PAIR_COLUMNS)
+        writer.writerows(pair.csv_row() for pair in pairs)
+    suspicious = sum(1 for p in pairs if p.cluster_size > 4)
+    console.print(f"{len(read.rows):,} filas comparadas ({len(read.skipped):,} sin razón social, omitidas); "
+                  f"{len(pairs):,} posibles duplicados sobre {threshold:g}/100"
+                  + (f", {suspicious:,} de ellos en grupos grandes (revíselos con cuidado)" if suspicious else "")
+                  + f". Escrito en {out}.")
+    click.echo(json.dumps({"rows": len(read.rows), "skipped": len(read.skipped), "pairs": len(pairs),
+                           "out": str(out)}))
+
+
 def register(main: click.Group) -> None:
     @main.group("import")
     def import_group() -> None:
@@ -120,8 +151,19 @@ def register(main: click.Group) -> None:
     @click.option("--threshold", type=click.FloatRange(0, 100), default=DUPLICATE_THRESHOLD, show_default=True,
                   help="Minimum score (0-100) for a pair to be proposed.")
     @click.option("--dry-run", is_flag=True, help="Find pairs without recording them.")
-    def dedupe(threshold: float, dry_run: bool) -> None:
-        """Scan every firm for possible duplicates (blocked by comuna, sector and contact) and record new pairs."""
+    @click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="Check this import-format file (CSV or JSON lines; RUT optional) against itself instead "
+                       "of scanning the graph; needs no database.")
+    @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+                  help="With --file: write the pairs here as CSV (left_line,right_line,score,left_name,right_name,"
+                       "evidence).")
+    def dedupe(threshold: float, dry_run: bool, file: Path | None, out: Path | None) -> None:
+        """Scan every firm for possible duplicates and record new pairs, or check a file (--file) before import."""
+        if file is not None:
+            if out is None:
+                raise click.UsageError("--file needs --out (the CSV of pairs to write).")
+            _check_file(file, out, threshold)
+            return
         from application.duplicates import scan
         from scripts.cli import open_driver
 

@@ -14,14 +14,20 @@ def _near_duplicates(client, key: str, *, comuna: str = "Rancagua") -> tuple[str
     """Import one cooperative written two ways in one comuna; return both RUTs, the place and the report."""
     a, b = make_rut(), make_rut()
     place = fresh_word()
+    # A phone of its own: the test database keeps earlier runs' firms, and a shared phone is evidence.
+    phone = f"+56 9 {a[:4]} {a[4:8]}"
     text = (HEADER
             + f"{a};Cooperativa Agrícola y Lechera {place} Ltda.;{comuna};1050;2500;30;F;leche;"
-              f"HACCP:valid:2027-03-31;sí;;+56 9 5555 1234;\n"
+              f"HACCP:valid:2027-03-31;sí;;{phone};\n"
             + f"{b};Coop. Agricola Lechera {place};{comuna};1050|0141;;;;quesos;ISO9001:in_progress;si;;;"
               f"contacto@{place.lower()}.cl\n")
     resp = post_import(client, key, text)
     assert resp.status_code == 200, resp.json
     return a, b, place, resp.json
+
+
+def phone_of(rut: str) -> str:
+    return f"+56 9 {rut[:4]} {rut[4:8]}"
 
 
 def _candidate_for(client, key: str, rut: str, status: str = "open") -> dict | None:
@@ -43,7 +49,7 @@ def test_planted_near_duplicate_in_same_comuna_is_listed_for_review_with_evidenc
     assert firms[b]["name"] == f"Coop. Agricola Lechera {place}"
     assert firms[a]["comuna"]["name"] == firms[b]["comuna"]["name"] == "Rancagua"
     assert [s["code"] for s in firms[b]["sectors"]] == ["0141", "1050"]
-    assert firms[a]["phone"] == "+56 9 5555 1234" and firms[b]["email"] == f"contacto@{place.lower()}.cl"
+    assert firms[a]["phone"] == phone_of(a) and firms[b]["email"] == f"contacto@{place.lower()}.cl"
     assert f"Mismo nombre normalizado: «lechera {place.lower()}»." in listed["evidence"]
     assert "Misma comuna." in listed["evidence"]
 
@@ -109,7 +115,7 @@ def test_merge_moves_every_relationship_of_both_firms_onto_the_kept_one(client, 
     assert row["members"] == [member]
     assert row["supplies"] == [2024]
     assert row["merged_ruts"] == [b]
-    assert row["phone"] == "+56 9 5555 1234" and row["email"] == f"contacto@{place.lower()}.cl"
+    assert row["phone"] == phone_of(a) and row["email"] == f"contacto@{place.lower()}.cl"
     assert len(row["merges"]) == 1 and row["merges"][0].endswith(f"Coop. Agricola Lechera {place}")
 
 

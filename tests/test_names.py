@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matching.names import analyze_name, normalize_name
+from matching.names import analyze_name, firm_name_parts, normalize_name
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,34 @@ def test_analyze_name_keeps_legal_form_and_generic_words_apart():
     assert parts.generic == "sociedad comercial"
     assert parts.legal_form == "limitada"
     assert parts.full == "sociedad comercial perez gonzalez"
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "industry", "legal_form"),
+    [
+        ("Sociedad Agrícola Los Alerces Ltda.", "alerces", ("agricola",), "Ltda."),
+        ("Soc. Agric. Los Alerces", "alerces", ("agricola",), None),
+        ("Comercial El Maitén Limitada", "maiten", ("comercial",), "Ltda."),
+        ("Inversiones Díaz S.A.", "diaz", ("inversiones",), "S.A."),
+        ("Inv. Diaz SA", "diaz", ("inversiones",), "S.A."),
+        ("Pereira Sociedad Anónima", "pereira", (), "S.A."),
+        ("Díaz S.p.A.", "diaz", (), "SpA"),
+        ("DIAZ SPA", "diaz", (), "SpA"),
+        ("Comercial e Industrial Parra S.A.", "parra", ("comercial", "industrial"), "S.A."),
+        ("Distrib. Parra Ltda", "parra", ("distribuidora",), "Ltda."),
+        ("Const. Bastías y Baeza", "bastias baeza", ("constructora",), None),
+        ("Cial. Torres y Tapia Ltda.", "torres tapia", ("comercial",), "Ltda."),
+        ("Holding Reyes y Asociados Limitada", "reyes", ("holding",), "Ltda."),
+        ("Industrias Oñate y Cía. Ltda.", "onate", ("industrial",), "Ltda."),
+        ("José Plaza Segovia E.I.R.L.", "jose plaza segovia", (), "EIRL"),
+        ("Constructra Vega SpA", "vega", ("constructora",), "SpA"),
+        ("Comercial Agrícola Ltda.", "comercial agricola", (), "Ltda."),
+    ],
+    ids=["soc-agricola-ltda", "soc-agric-abbreviated", "comercial-limitada", "inversiones-sa", "inv-abbreviated-sa",
+         "sociedad-anonima-words", "spa-dotted", "spa-upper", "two-industry-words", "distrib-abbreviated",
+         "const-abbreviated", "cial-abbreviated", "holding-y-asociados", "y-cia-ltda-is-ltda", "eirl-dotted",
+         "misspelt-industry-word", "only-industry-words-stay-the-key"],
+)
+def test_firm_name_parts(name, key, industry, legal_form):
+    parts = firm_name_parts(name)
+    assert (parts.key, parts.industry, parts.legal_form) == (key, industry, legal_form)

@@ -111,7 +111,8 @@ def _delimiter(header_line: str) -> str:
 
 # -- reading rows ------------------------------------------------------------------------------
 
-def _map_header(names: list[str]) -> tuple[dict[int, str], dict[str, str], list[str]]:
+def _map_header(names: list[str], required: tuple[str, ...] = REQUIRED_COLUMNS,
+                ) -> tuple[dict[int, str], dict[str, str], list[str]]:
     """Column index -> field, field -> header as written, and the ignored headers."""
     by_index: dict[int, str] = {}
     header_of: dict[str, str] = {}
@@ -128,7 +129,7 @@ def _map_header(names: list[str]) -> tuple[dict[int, str], dict[str, str], list[
                 "encabezado", f"Las columnas «{header_of[target]}» y «{name}» indican lo mismo; deje solo una."))
         by_index[i] = target
         header_of[target] = name
-    missing = [_COLUMN_ES[f] for f in REQUIRED_COLUMNS if f not in header_of]
+    missing = [_COLUMN_ES[f] for f in required if f not in header_of]
     if missing:
         raise ImportFileError(FieldError(
             "encabezado", f"Faltan columnas obligatorias: {', '.join(missing)}. La primera fila debe tener los "
@@ -136,7 +137,8 @@ def _map_header(names: list[str]) -> tuple[dict[int, str], dict[str, str], list[
     return by_index, header_of, ignored
 
 
-def _csv_rows(text: str, parsed: ParsedFile) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]:
+def _csv_rows(text: str, parsed: ParsedFile, required: tuple[str, ...] = REQUIRED_COLUMNS,
+              ) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]:
     first = next((line for line in text.splitlines() if line.strip()), "")
     parsed.delimiter = _delimiter(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=parsed.delimiter)
@@ -151,7 +153,7 @@ def _csv_rows(text: str, parsed: ParsedFile) -> Iterator[tuple[int, dict[str, An
             continue
         if header is None:
             header = cells
-            by_index, header_of, parsed.ignored_columns = _map_header(cells)
+            by_index, header_of, parsed.ignored_columns = _map_header(cells, required)
             columns = sorted(by_index.items())
             continue
         values = {}
