@@ -218,8 +218,15 @@ def _write_batches(driver: Graph, firms: list[MergedFirm], report: ImportReport,
                 for f in batch for line in f.lines
             ]
         else:
-            for outcome, _ in result:
-                setattr(report, outcome, getattr(report, outcome) + 1)
+            for outcome, state in result:
+                if outcome == "skipped":
+                    rut = state["rut"]
+                    report.skipped.append({
+                        "lines": [line for f in batch if f.rut == rut for line in f.lines], "rut": rut,
+                        "reason": f"El RUT {rut} fue fusionado con otra empresa por un asesor mientras se importaba; "
+                                  "la fila no se importa para no volver a crear el duplicado."})
+                else:
+                    setattr(report, outcome, getattr(report, outcome) + 1)
         if on_progress:
             on_progress("write", done, total)
 

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
                            description="Local state of one host: rate-limit counters, the job queue, secrets.")
     reports_dir: Path = Field(REPO_ROOT / ".data" / "reports", validation_alias=_env("REPORTS_DIR"),
                               description="Where report jobs write their files.")
+    secret_key: str | None = Field(None, validation_alias=_env("SECRET_KEY"),
+                                   description="Signs sessions and models; unset: one made once in the data folder "
+                                               "(several hosts must share one).")
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"),
                                   description="Redis for rate limits (and jobs) shared across hosts; unset: "
                                               "files on this host.")

@@ -80,11 +80,10 @@ def _summary(report: dict, console: Console) -> None:
 
 def _check_file(file: Path, out: Path, threshold: float) -> None:
     """``encadena dedupe --file``: possible duplicates among a file's own lines, written as CSV; no Neo4j."""
-    import csv
-
     from graph_schema.reference import package_catalog
     from matching.dedupe_file import PAIR_COLUMNS, duplicates_in_rows, read_file_rows
     from matching.errors import InvalidInput
+    from matching.spreadsheets import write_rows
 
     console = Console(stderr=True)
     catalog = package_catalog()
@@ -97,9 +96,7 @@ def _check_file(file: Path, out: Path, threshold: float) -> None:
         pairs = duplicates_in_rows(read.rows, threshold=threshold, catalog=catalog,
                                    on_progress=lambda done, total: update("dedupe", done, total))
     with out.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(PAIR_COLUMNS)
-        writer.writerows(pair.csv_row() for pair in pairs)
+        write_rows(fh, PAIR_COLUMNS, (pair.csv_row() for pair in pairs))  # names come from the file: formula-safe
     suspicious = sum(1 for p in pairs if p.cluster_size > 4)
     console.print(f"{len(read.rows):,} filas comparadas ({len(read.skipped):,} sin razón social, omitidas); "
                   f"{len(pairs):,} posibles duplicados sobre {threshold:g}/100"

@@ -175,6 +175,10 @@ def _jsonl_rows(text: str, parsed: ParsedFile) -> Iterator[tuple[int, dict[str, 
             continue
         try:
             obj = json.loads(raw)
+        except RecursionError:
+            parsed.errors.append(RowError(line, "linea", "El objeto JSON está anidado demasiado profundo."))
+            parsed.data_rows += 1
+            continue
         except ValueError:
             parsed.errors.append(RowError(line, "linea", "No es un objeto JSON válido."))
             parsed.data_rows += 1

@@ -10,7 +10,7 @@ from matching.explain import number
 from matching.training import METRIC
 from service.auth import BEARER, require
 from service.db import get_driver
-from service.ranking import forget_served_ranker, served_model_version
+from service.ranking import forget_served_ranker, served_model_version, signing_key
 from service.rate_limits import limited
 from service.reference import get_catalog
 
@@ -54,7 +54,7 @@ def get_model():
 @require("admin")
 @limited("training")
 def post_train():
-    report = train_and_store(get_driver(), get_catalog())
+    report = train_and_store(get_driver(), get_catalog(), signing_key())
     forget_served_ranker()
     learned, base = report.metrics["learned"][METRIC], report.metrics["prior"][METRIC]
     verdict = "promovido: supera a la regla base" if report.promoted else \
