@@ -299,7 +299,8 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
 
         # Preferences the buyer asked for.
         columns["prefer_cooperative"] = coop * ("cooperatives" in ctx.prefer)
-        columns["prefer_women"] = holds_valid(cands, WOMEN_LED_SEAL, as_of_date) * ("women" in ctx.prefer)
+        columns["prefer_women"] = (holds_valid(cands, WOMEN_LED_SEAL, as_of_date) if "women" in ctx.prefer
+                                   else np.zeros(n))
         micro = np.fromiter((str(c.get("size_segment") or "").startswith("micro") for c in cands),
                             dtype=float, count=n)
         columns["prefer_micro"] = micro * ("micro" in ctx.prefer)
