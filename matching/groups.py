@@ -217,11 +217,11 @@ def eligible_pool(pool: Iterable[GroupCandidate]) -> list[GroupCandidate]:
     return firms
 
 
-def _possible_members(firms: list[GroupCandidate], volume_uf: float, max_size: int) -> list[GroupCandidate]:
+def possible_members(firms: list[GroupCandidate], volume_uf: float, max_size: int) -> list[GroupCandidate]:
     """The firms capacities alone do not rule out of every group (``group_problem.possible_sizes``):
     a firm that covers the volume alone, for one, is a single-firm match and never a member."""
-    fits = possible_sizes(np.array([f.capacity_uf for f in firms]), np.array([f.is_cooperative for f in firms]),
-                          volume_uf, max_size)
+    fits = possible_sizes(np.array([f.capacity_uf for f in firms], dtype=float),
+                          np.array([f.is_cooperative for f in firms], dtype=bool), volume_uf, max_size)
     return [f for f, row in zip(firms, fits, strict=True) if row.any()]
 
 
@@ -283,7 +283,7 @@ def find_groups(volume_uf: float, pool: Iterable[GroupCandidate], allied_pairs: 
     elif reach < volume_uf:
         status = "needs_more_members"
     else:
-        problem = build_problem(_possible_members(firms, volume_uf, max_size), volume_uf, allied_pairs, max_size)
+        problem = build_problem(possible_members(firms, volume_uf, max_size), volume_uf, allied_pairs, max_size)
         found = _solve(problem, limit, started + budget_s, solver)
         groups = [_group(problem, members, method) for _, members, method in found]
         groups.sort(key=lambda g: (-round(g.score, 9), g.size, g.ruts))
@@ -301,7 +301,7 @@ def optimality_gap(pool: Iterable[GroupCandidate], volume_uf: float, allied_pair
     the optimum, ``inf`` when it finds no group although one exists, 0 when neither finds any.
     Raises ``RuntimeError`` when the exact program cannot finish within ``exact_budget_s``.
     """
-    firms = _possible_members(eligible_pool(pool), volume_uf, max_size)
+    firms = possible_members(eligible_pool(pool), volume_uf, max_size)
     problem = build_problem(firms, volume_uf, allied_pairs, max_size)
     exact, complete = solve_exact(problem, 1, time.perf_counter() + exact_budget_s)
     if not complete:
