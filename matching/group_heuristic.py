@@ -165,7 +165,7 @@ class _Search:
             if len(group) >= p.max_size:
                 return None
             value, _, addable, total = _extend(p, group)
-            room = p.max_size - len(group) - 1
+            room = min(p.max_size - len(group) - 1, p.size)
             hopeful = addable & (total + self.reach[room] >= p.volume_uf)
             if not hopeful.any():
                 return None

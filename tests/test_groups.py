@@ -120,6 +120,7 @@ def test_a_cooperative_alone_is_listed_first_when_a_group_is_exactly_as_good():
     assert groups[0].ruts == ("70000000-1",)
 
 
+@pytest.mark.parametrize("solver", ["exact", "heuristic"])
 @pytest.mark.parametrize(
     ("pool", "status"),
     [
@@ -129,8 +130,8 @@ def test_a_cooperative_alone_is_listed_first_when_a_group_is_exactly_as_good():
     ],
     ids=["alone", "with-a-small-helper", "beside-a-real-group"],
 )
-def test_a_single_non_cooperative_firm_covering_the_volume_is_never_a_group(pool, status):
-    result = find_groups(1000, pool)
+def test_a_single_non_cooperative_firm_covering_the_volume_is_never_a_group(pool, status, solver):
+    result = find_groups(1000, pool, solver=solver)
     assert result.status == status
     assert all("1-9" not in g.ruts for g in result.groups)
 
@@ -231,10 +232,12 @@ def test_the_k_groups_are_distinct_and_differ_by_more_than_one_swap_while_the_po
     assert [g.score for g in groups] == sorted((g.score for g in groups), reverse=True)
 
 
-def test_a_tiny_pool_fills_with_merely_distinct_groups():
+@pytest.mark.parametrize("solver", ["exact", "heuristic"])
+def test_a_tiny_pool_fills_with_merely_distinct_groups(solver):
     pool = [firm("1-9", 500), firm("2-7", 500, east=1), firm("3-5", 500, east=2)]
-    groups = find_groups(1000, pool).groups
+    groups = find_groups(1000, pool, solver=solver).groups
     assert sorted(g.ruts for g in groups) == [("1-9", "2-7"), ("1-9", "3-5"), ("2-7", "3-5")]
+    assert [g.ruts for g in find_groups(1000, pool[:2], solver=solver).groups] == [("1-9", "2-7")]
 
 
 def test_select_diverse_prefers_diverse_groups_then_fills_with_distinct_ones():
