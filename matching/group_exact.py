@@ -23,7 +23,7 @@ The pair rows make the relaxation weak (half of two far firms costs nothing), wh
 program is kept to pools of about ``matching.groups.EXACT_POOL_LIMIT`` firms. The k best groups come
 from re-solving with a cut per group found: ``|S xor T| >= DIVERSE_DIFFERENCE`` is linear in x
 (``sum_i x_i - 2 sum_{i in S} x_i >= d - |S|``); once that is infeasible the cuts are relaxed to
-``DISTINCT_DIFFERENCE``, as ``group_problem.select_diverse`` does for the heuristic.
+``DISTINCT_DIFFERENCE``: the rule ``group_problem.select_diverse`` states over a ranked list.
 """
 
 from __future__ import annotations

@@ -230,9 +230,11 @@ def difference(a: Iterable[int], b: Iterable[int]) -> int:
 def select_diverse(ranked: Sequence[Scored], limit: int, taken: Sequence[Members] = ()) -> list[Scored]:
     """Up to ``limit`` more groups from ``ranked`` (best first), diverse first, then merely distinct.
 
-    Each pick is the best group differing from every earlier pick (and from ``taken``) by at least
-    ``DIVERSE_DIFFERENCE`` firms, which is what the exact solver's cuts ask of each re-solve; when
-    none is left, the best ones differing by ``DISTINCT_DIFFERENCE`` fill the remaining places.
+    The rule for which k groups are shown, stated over a ranked list: each pick is the best group
+    differing from every earlier pick (and from ``taken``) by at least ``DIVERSE_DIFFERENCE``
+    firms; when none is left, the best ones differing by ``DISTINCT_DIFFERENCE`` fill the
+    remaining places. Both solvers pick this way without listing every group: the exact program
+    with a cut per pick, the heuristic with a search per pick.
     """
     picked: list[Scored] = []
     for needed in (DIVERSE_DIFFERENCE, DISTINCT_DIFFERENCE):

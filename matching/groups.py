@@ -11,12 +11,19 @@ members and a single member only when it is a cooperative; capacities covering t
 every member needed; compact, close to the buyer, well scored, few members, not far over the
 volume, with bonuses for an existing cooperative and for pairs that already worked together.
 
-Two solvers optimize that same score:
+Before solving, the pool is cut to the firms capacities alone do not rule out of every group
+(``possible_members``: a firm that covers the volume alone is a single-firm match, not a
+member). This pre-filter is safe: it never removes a firm of a valid group. Then two solvers
+optimize the same score:
 
-- pools of up to ``EXACT_POOL_LIMIT`` eligible firms: the integer program of
-  ``matching.group_exact`` (HiGHS), whose groups are optimal in turn (``method="exact"``);
-- larger pools, or whatever the exact program could not finish within the budget: greedy
-  construction and local search (``matching.group_heuristic``, ``method="heuristic"``).
+- up to ``EXACT_POOL_LIMIT`` possible members: the integer program of ``matching.group_exact``
+  (HiGHS), whose groups are optimal in turn (``method="exact"``);
+- larger pools, or whatever the exact program could not finish within its share of the budget:
+  greedy construction and local search (``matching.group_heuristic``, ``method="heuristic"``).
+
+A score-and-proximity shortlist in front of the exact program was measured and rejected: on the
+demo needs it misses the optimum that the heuristic, run on the whole pool, finds
+(scripts/bench_groups.py).
 
 The groups shown are distinct sets, and differ by more than one member swap while such groups
 exist (``group_problem.select_diverse``). Each member is given a share of the volume in proportion
