@@ -121,6 +121,8 @@ class _Search:
 
     def keep_apart(self, picked: Sequence[Members], needed: int) -> None:
         """From now on, only groups differing from each of ``picked`` by ``needed`` firms are valid."""
+        if not picked and not self.apart:
+            return  # nothing to keep apart from: what the search knows still holds
         self.apart = []
         for members in picked:
             mask = np.zeros(self.p.size, dtype=bool)
@@ -250,19 +252,23 @@ class _Search:
     def best_apart(self) -> Members | None:
         """The best group far enough from the picked ones: the archive's best few such groups are
         climbed again under that rule (the moves may not come closer), the best result wins."""
-        ranked = sorted(self.archive.items(), key=lambda mv: (-mv[1], mv[0]))
-        starts = []
-        for members, _ in ranked:
-            if self.is_apart(members):
-                starts.append(members)
-                if len(starts) == POLISH_STARTS:
+        if self.apart:
+            for members in self.ranked_apart(POLISH_STARTS):
+                if self.out_of_time():
                     break
-        for members in starts:
-            if self.out_of_time():
-                break
-            self.improve(members)
-        allowed = [(value, members) for members, value in self.archive.items() if self.is_apart(members)]
-        return min(allowed, key=lambda vm: (-vm[0], vm[1]))[1] if allowed else None
+                self.improve(members)
+        best = self.ranked_apart(1)
+        return best[0] if best else None
+
+    def ranked_apart(self, count: int) -> list[Members]:
+        """The ``count`` best archived groups far enough from the picked ones."""
+        out: list[Members] = []
+        for members, _ in sorted(self.archive.items(), key=lambda mv: (-mv[1], mv[0])):
+            if self.is_apart(members):
+                out.append(members)
+                if len(out) == count:
+                    break
+        return out
 
 
 def solve_heuristic(problem: Problem, limit: int, deadline: float, taken: Sequence[Members] = ()) -> list[Scored]:
