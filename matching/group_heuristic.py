@@ -22,8 +22,8 @@ once none is left). Candidates come from an archive of the best valid neighbours
 way; the ``POLISH_STARTS`` best that keep apart are climbed again with moves that keep apart too.
 
 On the demo data set's needs (78 pools of 16 to 200 possible members), these settings found the
-exact optimum every time and the exact top 5 in 75 of 78 pools, in 74 ms of CPU at the median
-and 153 ms at most; half the starts or split candidates cost 3 to 9 exact top-5 lists for
+exact optimum every time and the exact top 5 in 75 of 78 pools, in 68 ms of CPU at the median
+and 105 ms at p95; half the starts or split candidates cost 3 to 9 exact top-5 lists for
 30-40 % less time.
 """
 
