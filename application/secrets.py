@@ -46,3 +46,7 @@ def derived_key(settings: Settings, purpose: str) -> bytes:
 
 def model_signing_key(settings: Settings) -> bytes:
     return derived_key(settings, "model-signing")
+
+
+def pair_model_signing_key(settings: Settings) -> bytes:
+    return derived_key(settings, "pair-model-signing")

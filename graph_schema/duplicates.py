@@ -10,6 +10,7 @@ the dropped firm onto the kept one in one transaction and leaves a ``(:FirmMerge
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from typing import LiteralString
 
@@ -31,6 +32,24 @@ COLLECT { MATCH (f)-[:OPERATES_IN]->(s:Sector) RETURN s.code ORDER BY s.code } A
 """
 
 ALL_FIRM_NAMES: LiteralString = "MATCH (f:Firm) RETURN " + FIRM_NAME_FIELDS
+
+# The pair as the advisor saw it when deciding: the records the pair model compares. A merge deletes
+# one firm, so its fields are kept on the candidate; they become a training label.
+PAIR_RECORDS: LiteralString = """
+MATCH (d:DuplicateCandidate {id: $id})-[:CANDIDATE]->(f:Firm)
+WITH f ORDER BY f.rut
+RETURN """ + FIRM_NAME_FIELDS + """
+"""
+
+KEEP_PAIR_RECORDS: LiteralString = "MATCH (d:DuplicateCandidate {id: $id}) SET d.records = $records"
+
+# Every decided pair with the records as decided: the pair model's labels, oldest first.
+DECIDED_PAIRS: LiteralString = """
+MATCH (d:DuplicateCandidate)
+WHERE d.status IN ['merged', 'distinct'] AND d.records IS NOT NULL AND d.resolved_at IS NOT NULL
+RETURN d.id AS id, d.status = 'merged' AS merged, d.records AS records, d.resolved_at.epochSeconds AS decided
+ORDER BY decided, id
+"""
 
 # Firms in the given comunas or sectors (what an import compares its rows against).
 FIRM_NAMES_IN_BLOCKS: LiteralString = """
@@ -298,6 +317,17 @@ def merged_away(driver: Graph, ruts: list[str]) -> dict[str, str]:
     return {r["rut"]: r["kept_rut"] for r in records}
 
 
+def decided_pairs(driver: Graph) -> list[dict]:
+    """``{"id", "merged", "records" (two dicts of ``FIRM_NAME_FIELDS``), "decided"}`` per decided pair."""
+    records, _, _ = driver.execute_query(DECIDED_PAIRS, routing_=RoutingControl.READ)
+    return [{**dict(r), "records": json.loads(r["records"])} for r in records]
+
+
+def firm_name(row: dict) -> FirmName:
+    """A ``FirmName`` from a ``FIRM_NAME_FIELDS`` row."""
+    return FirmName(row["id"], row["name"] or "", row["comuna"], tuple(row["sectors"]), row["phone"], row["email"])
+
+
 def _firm_names(records) -> list[FirmName]:
     return [FirmName(r["id"], r["name"] or "", r["comuna"], tuple(r["sectors"]), r["phone"], r["email"])
             for r in records]
@@ -385,6 +415,8 @@ def resolve(driver: Graph, cid: str, *, action: str, keep: str | None, now: str,
         ruts = [f["rut"] for f in row["firms"]]
         if len(ruts) != 2:
             raise Conflict(f"Una de las empresas del posible duplicado {cid} ya no existe; no hay nada que resolver.")
+        records = [dict(r) for r in tx.run(PAIR_RECORDS, id=cid)]
+        tx.run(KEEP_PAIR_RECORDS, id=cid, records=json.dumps(records, ensure_ascii=False)).consume()
         if action == "distinct":
             tx.run(MARK_DISTINCT, id=cid, now=now, actor=actor, note=note).consume()
             return {"candidate_id": cid, "status": "distinct"}

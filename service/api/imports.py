@@ -12,6 +12,7 @@ from application import imports
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
 from service.errors import ApiProblem, problem
+from service.ranking import serving_pair_model
 from service.rate_limits import limited
 from service.reference import get_catalog
 
@@ -81,7 +82,7 @@ def _uploaded_bytes() -> bytes:
 def import_firms(query: ImportQuery, raw: ImportFile):
     report = imports.import_file(
         get_driver(), get_catalog(), _uploaded_bytes(), now=datetime.now(UTC).isoformat(),
-        source=f"import:{current_principal().id}", dry_run=query.dry_run,
+        source=f"import:{current_principal().id}", dry_run=query.dry_run, pair_model=serving_pair_model(),
     )
     body = report.as_dict()
     if report.created + report.updated + report.unchanged == 0 and report.rejected and not report.skipped:
