@@ -14,8 +14,8 @@ The ranker's ``capacity_fit`` (``matching.features``) and the supplier groups
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from typing import TypeGuard
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeGuard
 
 # One buyer may take up to half of a micro or small firm's annual sales: beyond that the firm
 # would depend on a single client, which the program advises against.
@@ -78,3 +78,16 @@ def cooperative_capacity_uf(supply_capacity_uf: float | None, annual_sales_uf: f
     if own is None and not pledges:
         return None
     return (own or 0.0) + sum(pledges)
+
+
+def candidate_capacity_uf(row: Mapping[str, Any], share: float = CAPACITY_SHARE) -> float | None:
+    """The capacity of a candidate as the candidate query returns it (``graph_schema.candidates``).
+
+    A cooperative's counts what its members declare (``supply_capacity_uf`` of each member: a member
+    that declares a capacity supplies through its cooperative). The ranker's ``capacity_fit`` and the
+    supplier groups both read capacity through here.
+    """
+    if row.get("cooperative"):
+        return cooperative_capacity_uf(row.get("supply_capacity_uf"), row.get("annual_sales_uf"),
+                                       row.get("pledges") or (), share)
+    return firm_capacity_uf(row.get("supply_capacity_uf"), row.get("annual_sales_uf"), share)

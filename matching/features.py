@@ -47,7 +47,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from matching.capacity import CAPACITY_SHARE, firm_capacity_uf
+from matching.capacity import CAPACITY_SHARE, candidate_capacity_uf
 from matching.catalog import Catalog, haversine_km
 from matching.certifications import (  # noqa: F401  (re-exported: one certification path)
     IN_PROGRESS_CREDIT,
@@ -277,7 +277,7 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
 
         # Capacity: the need's volume against what the firm can supply one buyer.
         capacity = np.array([
-            _or_nan(firm_capacity_uf(c.get("supply_capacity_uf"), c.get("annual_sales_uf"), self.capacity_share))
+            _or_nan(candidate_capacity_uf(c, self.capacity_share))
             for c in cands
         ], dtype=float)
         columns["capacity_fit"] = self._capacity_fit(ctx.volume_uf, capacity)

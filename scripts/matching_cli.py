@@ -105,6 +105,8 @@ def register(main: click.Group) -> None:
 
     bench = bench_group(main)
 
+    from scripts.bench_group_supply import bench_groups
     from scripts.bench_matching import bench_matching
 
     bench.add_command(bench_matching, "matching")
+    bench.add_command(bench_groups, "groups")

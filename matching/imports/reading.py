@@ -25,6 +25,8 @@ IMPORT_COLUMNS: dict[str, str] = {
     "ciiu": "sectors", "sectores": "sectors", "sectors": "sectors", "sector": "sectors", "rubro": "sectors",
     "actividad": "sectors", "codigo actividad": "sectors", "actividad sii": "sectors",
     "ventas uf": "annual_sales_uf", "annual sales uf": "annual_sales_uf", "ventas anuales uf": "annual_sales_uf",
+    "capacidad uf": "supply_capacity_uf", "capacidad de suministro uf": "supply_capacity_uf",
+    "capacidad anual uf": "supply_capacity_uf", "supply capacity uf": "supply_capacity_uf",
     "trabajadores": "employees", "employees": "employees", "empleados": "employees",
     "genero": "owner_gender", "owner gender": "owner_gender", "sexo": "owner_gender",
     "productos": "products", "products": "products",

@@ -170,3 +170,15 @@ AREA_CODES = {
     "07": "71", "16": "42", "08": "41", "09": "45", "14": "63", "10": "65", "11": "67", "12": "61",
 }
 MOBILE_PHONE_SHARE = 0.8
+
+
+# -- group supply (issue 16) ---------------------------------------------------------------------
+
+# Needs of these project kinds are bought by several firms together: their volume is this many times
+# an ordinary need's, beyond what one nearby micro firm can supply.
+GROUP_SUPPLY_KINDS = frozenset({"red_proveedores", "cadena_corta"})
+GROUP_SUPPLY_VOLUME_FACTOR = 4.0
+# Share of firms with sales that declare what they can supply one buyer in a year, and that capacity
+# as a share of their annual sales (uniform between the two).
+DECLARES_CAPACITY = 0.3
+DECLARED_CAPACITY_SHARE = (0.15, 0.6)
