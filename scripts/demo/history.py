@@ -231,7 +231,7 @@ class _HistoryBuilder:
         what = " y ".join(phrases)
         title = rng.choice(_GOODS_TITLES if cls.kind == "bien" else _SERVICE_TITLES).format(phrases[0])
         volume = round(math.exp(rng.uniform(*(math.log(v) for v in ind.volume_uf))), -1)
-        if project is not None and project.kind in cal.GROUP_SUPPLY_KINDS:
+        if cal.group_supply_need(self.seed, len(self.needs), project.kind if project is not None else None):
             # Supplier networks and short value chains exist for volumes no single micro firm covers.
             volume = round(volume * cal.GROUP_SUPPLY_VOLUME_FACTOR, -1)
         short = buyer.name.removesuffix(" S.A.")
