@@ -98,6 +98,9 @@ class _Need:
     comuna: int
     status: str
     tokens: frozenset[str]
+    # The part of the volume one supplier is asked for: all of it, or for a group-supply need the
+    # share of an ordinary need (the buyer takes each firm as one supplier among several).
+    per_supplier_volume: float = 0.0
 
 
 @dataclass(slots=True)
@@ -230,7 +233,7 @@ class _HistoryBuilder:
         phrases = rng.sample(cls.products, 2 if rng.random() < 0.5 and len(cls.products) > 1 else 1)
         what = " y ".join(phrases)
         title = rng.choice(_GOODS_TITLES if cls.kind == "bien" else _SERVICE_TITLES).format(phrases[0])
-        volume = round(math.exp(rng.uniform(*(math.log(v) for v in ind.volume_uf))), -1)
+        volume = per_supplier = round(math.exp(rng.uniform(*(math.log(v) for v in ind.volume_uf))), -1)
         if cal.group_supply_need(self.seed, len(self.needs), project.kind if project is not None else None):
             # Supplier networks and short value chains exist for volumes no single micro firm covers.
             volume = round(volume * cal.GROUP_SUPPLY_VOLUME_FACTOR, -1)
@@ -254,7 +257,7 @@ class _HistoryBuilder:
             index, make_id("need", self.seed, index), buyer, project, sector, title, description,
             int(round(rng.randint(*ind.radius_km), -1)), volume, created, deadline, required,
             bool(required) and rng.random() < 0.35, prefer, comuna, status,
-            sim.content_tokens(f"{title} {description}"),
+            sim.content_tokens(f"{title} {description}"), per_supplier,
         )
         self.needs.append(need)
         return need
@@ -358,7 +361,7 @@ class _HistoryBuilder:
         return sim.Offer(
             distance_km=float(self.w.geo.distance[need.comuna, firm.comuna]), radius_km=need.radius,
             sector_closeness=sim.sector_closeness([need.sector], firm.classes), required=len(need.required),
-            certified=certified, mandatory=need.mandatory, sales_uf=firm.sales, volume_uf=need.volume,
+            certified=certified, mandatory=need.mandatory, sales_uf=firm.sales, volume_uf=need.per_supplier_volume,
             prior_alliances=prior, advisory_hours=firm.hours,
             text_overlap=sim.text_overlap(need.tokens, self.tokens[firm.index]), preferences_met=prefs,
         )
