@@ -1,6 +1,7 @@
 """Group supply for a need: a cooperative, or nearby mipymes together, that cover a volume none covers alone.
 
-The pool is the need's own candidate set (``application.matching.find_candidates``), read with the
+The pool is the part of the need's own candidate set that does what the need asks (its ISIC
+classes, or their group) (``application.matching.find_candidates``), read with the
 certifications as a filter lifted, because a certification still in progress and expected before
 the deadline makes a member eligible. Each firm gets its single-candidate rank from the served
 ranker (as a percentile, so the score scale does not depend on the model), its capacity
@@ -21,7 +22,7 @@ from application.matching import find_candidates, visible_need
 from graph_schema import candidates as candidates_repo
 from graph_schema import proposals as proposals_repo
 from graph_schema.driver import Graph
-from matching.candidates import PlannerCounts
+from matching.candidates import TIER_GROUP, PlannerCounts
 from matching.capacity import candidate_capacity_uf
 from matching.catalog import Catalog
 from matching.certifications import cert_states
@@ -96,12 +97,16 @@ def group_pool(graph: Graph, catalog: Catalog, need_id: str, *, viewer: Viewer, 
         return GroupPool(ctx, [], set(), False, {})
     found = find_candidates(graph, catalog, replace(ctx, mandatory=False), counts)
     candidates = found.candidates
-    _, _, order = score_candidates(ctx, candidates, catalog, found.area.tiers, ranker)
+    table, _, order = score_candidates(ctx, candidates, catalog, found.area.tiers, ranker)
+    # Members do what the need asks: its own classes or their group, not merely its division.
+    tiers = table.raw.get("tier")
     origin = catalog.comunas[ctx.comuna]
     pool: list[GroupCandidate] = []
     single_covers = False
     for rank, index in enumerate(order.tolist()):
         cand = candidates[index]
+        if tiers is not None and tiers[index] > TIER_GROUP:
+            continue
         capacity = candidate_capacity_uf(cand)
         comuna = catalog.comunas.get(cand.get("comuna") or "")
         if not capacity or comuna is None:

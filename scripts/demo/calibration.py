@@ -182,9 +182,26 @@ GROUP_SUPPLY_VOLUME_FACTOR = 6.0
 # Outside those projects, this share of needs is as large (a third of the program's projects are
 # supplier networks or short chains: 48 of 147).
 GROUP_SUPPLY_SHARE = 0.3
+# A group-supply need asks for this many times (uniform between the two) what the largest nearby
+# firm of its own class can supply: no single firm covers it, a few together do.
+GROUP_SUPPLY_OVER_LARGEST = (1.3, 2.6)
 # Share of firms with sales that declare what they can supply one buyer in a year, and that capacity
 # as a share of their annual sales (uniform between the two).
 DECLARES_CAPACITY = 0.3
+
+
+def unit_draw(seed: int, key: str) -> float:
+    """A uniform draw in [0, 1) from ``seed`` and ``key`` alone (moves no random stream)."""
+    digest = hashlib.blake2b(f"{seed}:{key}".encode(), digest_size=7).digest()
+    return int.from_bytes(digest, "big") / 2 ** 56
+
+
+def declared_capacity(seed: int, rut: str, sales: float | None) -> float | None:
+    """What a firm declares it can supply one buyer a year: ``DECLARES_CAPACITY`` of firms with sales do."""
+    if not sales or unit_draw(seed, f"{rut}:declares") >= DECLARES_CAPACITY:
+        return None
+    low, high = DECLARED_CAPACITY_SHARE
+    return round(sales * (low + (high - low) * unit_draw(seed, f"{rut}:capacity")), 1)
 
 
 def group_supply_need(seed: int, index: int, project_kind: str | None) -> bool:

@@ -9,7 +9,6 @@ history and open needs (``scripts.demo.history``).
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -468,18 +467,6 @@ class _Generator:
             "props": {"name": p.name, "kind": p.kind, "region_cut": p.region, "demo": True},
         } for p in self.projects]
 
-    def _declared_capacity(self, f: Firm) -> float | None:
-        """What the firm declares it can supply one buyer a year, for ``DECLARES_CAPACITY`` of firms with sales
-        (drawn from the RUT, so no other draw of the generator moves)."""
-        if not f.sales:
-            return None
-        digest = hashlib.blake2b(f"{self.seed}:{f.rut}:capacity".encode(), digest_size=8).digest()
-        u, v = digest[0] / 256, int.from_bytes(digest[1:], "big") / 2 ** 56
-        if u >= cal.DECLARES_CAPACITY:
-            return None
-        low, high = cal.DECLARED_CAPACITY_SHARE
-        return round(f.sales * (low + (high - low) * v), 1)
-
     def _firm_row(self, f: Firm) -> dict:
         return {
             "rut": f.rut, "cooperative": f.cooperative, "sectors": f.classes, "comuna": self.geo.cut(f.comuna),
@@ -487,7 +474,8 @@ class _Generator:
             "certifications": [{"code": code, "status": status, "valid_until": until.isoformat()}
                                for code, (status, until) in f.certifications.items()],
             "advised": f.advised,
-            "props": {"name": f.name, "annual_sales_uf": f.sales, "supply_capacity_uf": self._declared_capacity(f),
+            "props": {"name": f.name, "annual_sales_uf": f.sales,
+                      "supply_capacity_uf": cal.declared_capacity(self.seed, f.rut, f.sales),
                       "size_segment": f.segment, "employees": f.employees, "owner_gender": f.gender,
                       "products": f.products, "phone": f.phone, "email": f.email, "source": "demo", "demo": True},
         }
