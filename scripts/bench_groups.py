@@ -36,6 +36,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from application.settings import REPO_ROOT
 from graph_schema.reference import read_certifications, read_sectors, read_territory
 from matching.candidates import sector_tiers
 from matching.capacity import cooperative_capacity_uf, firm_capacity_uf
@@ -56,7 +57,6 @@ from matching.groups import (
 from matching.matcher import score_candidates
 from matching.ranker import prior
 from scripts.demo.generator import generate
-from scripts.settings import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 # The caller caps a need's pool at this many eligible firms with a capacity (best score first).

@@ -173,14 +173,14 @@ def bench_reports(wanted: int, min_firms: int, jobs: int | None, top: int, round
     from rich.console import Console
 
     from application.reports.run import default_jobs
+    from application.settings import Settings
     from graph_schema.reference import fetch_catalog
     from matching.reports import ReportParams
     from scripts.cli import open_driver
-    from scripts.settings import Neo4jSettings
 
     console = Console()
     jobs = jobs or max(2, default_jobs())
-    settings = Neo4jSettings.from_env()
+    settings = Settings()
     with open_driver() as driver:
         firms = driver.execute_query(FIRMS, routing_=RoutingControl.READ).records[0]["n"]
         if firms < min_firms:
