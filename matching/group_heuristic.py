@@ -6,15 +6,18 @@ firm from one never gives another; the local search moves between them with
 - swap:  one member out, one firm in;
 - merge: two members out, one firm in (a group of two may become a cooperative alone);
 - split: one member out, two firms in (the first of the two among the ``SPLIT_CANDIDATES`` most
-  promising, the second over the whole pool),
+  promising among those some second firm could still complete, the second over the whole pool),
 
 taking the best improving move until none improves. Every move is scored for all incoming firms at
 once with numpy (``_extend``), with the same terms as ``group_problem.evaluate``.
 
 Starts: each cooperative, the firms best by score and proximity, the largest capacities (so
 that volumes only big firms reach are tried), then randomized greedy starts (each step picks among
-the ``GREEDY_CHOICES`` best firms) until ``MAX_STARTS`` or the deadline. The runs are seeded, so a
-search that is not cut short by its deadline is reproducible.
+the ``GREEDY_CHOICES`` best firms) until ``MAX_STARTS`` or the deadline. Before them come the
+knapsack starts (``knapsack_groups``), which are always climbed to their local optimum, past the
+deadline if need be (about 10-30 ms of CPU on a pool of 200): a request starved of CPU still gets
+groups from a real search, later rather than worse. The runs are seeded, so a search that is not
+cut short by its deadline is reproducible.
 
 The k groups are picked one at a time, as the exact program's re-solves do: each is the best
 group differing from the ones before by ``DIVERSE_DIFFERENCE`` firms (then ``DISTINCT_DIFFERENCE``
@@ -69,6 +72,9 @@ ARCHIVE_PER_MOVE = 4
 # A move must gain more than float noise, or two equal groups would swap forever.
 IMPROVEMENT = 1e-12
 RANDOM_SEED = 20240611
+# Capacity resolution of the knapsack starts, in parts of the volume (rounded down, so a set they
+# find truly covers it).
+KNAPSACK_STEPS = 1000
 
 
 def _extend(p: Problem, base: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -118,6 +124,8 @@ class _Search:
         # Groups already chosen, as (members, membership mask), and how many firms a new one must differ by.
         self.apart: list[tuple[frozenset[int], np.ndarray]] = []
         self.needed = 0
+        # While the knapsack starts run, the deadline does not apply (module docstring).
+        self.guaranteed = False
 
     def keep_apart(self, picked: Sequence[Members], needed: int) -> None:
         """From now on, only groups differing from each of ``picked`` by ``needed`` firms are valid."""
@@ -136,7 +144,7 @@ class _Search:
         return all(difference(members, other) >= self.needed for other, _ in self.apart)
 
     def out_of_time(self) -> bool:
-        return time.perf_counter() >= self.deadline
+        return not self.guaranteed and time.perf_counter() >= self.deadline
 
     def best_addition(self, base: Members) -> tuple[float, Members | None]:
         """The best valid ``base + j``, archiving the best few."""
@@ -216,8 +224,15 @@ class _Search:
         bases = []
         for i in group:
             rest = tuple(m for m in group if m != i)
-            value, _, addable, _ = _extend(self.p, rest)
+            value, _, addable, total = _extend(self.p, rest)
             addable[i] = False
+            # Only firms that some second firm could complete: with volumes only the largest firms
+            # reach, the most promising k by score alone may all be dead ends.
+            if addable.sum() > 1:
+                order = np.argsort(-np.where(addable, self.p.capacity, -np.inf))[:2]
+                other = np.full(self.p.size, self.p.capacity[order[0]])
+                other[order[0]] = self.p.capacity[order[1]]
+                addable &= total + other >= self.p.volume_uf
             count = min(SPLIT_CANDIDATES, int(addable.sum()))
             if count:
                 value = np.where(addable, value, -np.inf)
@@ -237,6 +252,13 @@ class _Search:
         p = self.p
         seeds = self.starts()
         improved: set[Members] = set()
+        self.guaranteed = True
+        for group in knapsack_groups(p):
+            members = self.drop_passengers(list(group))
+            if members is not None and members not in improved:
+                improved.add(members)
+                self.improve(members)
+        self.guaranteed = False
         for start in range(MAX_STARTS):
             if self.out_of_time():
                 return
@@ -247,6 +269,7 @@ class _Search:
             if group is not None and group not in improved:
                 improved.add(group)
                 self.improve(group)
+        self.guaranteed = False
 
 
     def best_apart(self) -> Members | None:
@@ -269,6 +292,49 @@ class _Search:
                 if len(out) == count:
                     break
         return out
+
+
+def knapsack_groups(p: Problem) -> list[Members]:
+    """For each size s >= 2, the s firms with the highest total utility whose capacities reach the volume.
+
+    A 0/1 knapsack by dynamic programming over (members, capacity in ``KNAPSACK_STEPS`` parts of the
+    volume, capped at the volume), blind to spread and to the group terms: starts that greedy
+    construction misses when only a precise mix of mid-sized firms near the buyer covers the volume
+    (it fills the first places with the best small firms, then must close with a large distant one).
+    """
+    steps, most = KNAPSACK_STEPS, p.max_size
+    weight = np.minimum((p.capacity / p.volume_uf * steps).astype(np.int64), steps)
+    best = np.full((most + 1, steps + 1), -np.inf)
+    best[0, 0] = 0.0
+    # came[i, k, b]: the capacity index before firm i was added to reach (k, b), or -1 if it was not.
+    came = np.full((p.size, most + 1, steps + 1), -1, dtype=np.int16)
+    below = np.arange(steps + 1)
+    for i in range(p.size):
+        w, u = int(weight[i]), float(p.utility[i])
+        prev = best[:-1]  # every k at once: firm i joins a set of k - 1 chosen before it
+        value = np.full((most, steps + 1), -np.inf)
+        origin = np.full((most, steps + 1), -1, dtype=np.int64)
+        value[:, w:steps] = prev[:, :steps - w] + u
+        origin[:, w:steps] = below[:steps - w]
+        tail = steps - w
+        j = tail + np.argmax(prev[:, tail:], axis=1)
+        value[:, steps], origin[:, steps] = prev[np.arange(most), j] + u, j
+        better = value > best[1:]
+        best[1:] = np.where(better, value, best[1:])
+        came[i, 1:] = np.where(better, origin, -1)
+    groups = []
+    for size in range(2, most + 1):
+        if not np.isfinite(best[size, steps]):
+            continue
+        members, k, b = [], size, steps
+        for i in range(p.size - 1, -1, -1):
+            if k == 0:
+                break
+            if came[i, k, b] >= 0:
+                members.append(i)
+                b, k = int(came[i, k, b]), k - 1
+        groups.append(tuple(sorted(members)))
+    return groups
 
 
 def solve_heuristic(problem: Problem, limit: int, deadline: float, taken: Sequence[Members] = ()) -> list[Scored]:

@@ -7,11 +7,12 @@ import itertools
 import json
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from matching import group_problem
+from matching import group_heuristic, group_problem
 from matching.catalog import haversine_km
 from matching.group_exact import solve_exact
 from matching.group_heuristic import solve_heuristic
@@ -379,3 +380,33 @@ def test_group_reason(group, expected):
 def test_percent_rounds_down_so_coverage_is_never_overstated():
     assert percent(1.159) == "115 %"
     assert percent(1.0) == "100 %"
+
+
+def test_a_split_whose_first_firm_only_a_large_second_can_complete_is_found():
+    """A demo pool where the volume is near what the five largest firms hold: the optimum replaces a
+    member by two mid-sized firms, and the split move once tried only the best-scored first firms,
+    none of which any second firm could complete (heuristic -0.90 against the optimum -0.28)."""
+    data = json.loads((Path(__file__).parent / "data" / "group_pool_split.json").read_text(encoding="utf-8"))
+    pool = [GroupCandidate(rut=f["rut"], name=f["rut"], capacity_uf=f["capacity_uf"], lat=f["lat"], lon=f["lon"],
+                           km_to_buyer=f["km_to_buyer"], score=f["score"], eligible=True,
+                           is_cooperative=f["is_cooperative"], cooperatives=frozenset(f["cooperatives"]))
+            for f in data["firms"]]
+    allied = [frozenset(pair) for pair in data["allied"]]
+    assert optimality_gap(pool, data["volume_uf"], allied, exact_budget_s=60, heuristic_budget_s=5) <= 1e-9
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_knapsack_starts_are_the_best_covering_sets_by_utility_for_each_size(seed):
+    pool, volume, allied = random_pool(300 + seed, 13)
+    problem = build_problem([f for f in pool if f.eligible], volume, allied, 5)
+    steps = group_heuristic.KNAPSACK_STEPS
+    weight = np.minimum((problem.capacity / volume * steps).astype(int), steps)
+    found = {len(m): m for m in group_heuristic.knapsack_groups(problem)}
+    for size in range(2, 6):
+        covering = [c for c in itertools.combinations(range(problem.size), size) if weight[list(c)].sum() >= steps]
+        if not covering:
+            assert size not in found
+            continue
+        best = max(problem.utility[list(c)].sum() for c in covering)
+        assert problem.capacity[list(found[size])].sum() >= volume
+        assert problem.utility[list(found[size])].sum() == pytest.approx(best)
