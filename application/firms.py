@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from application.access import Viewer, for_viewer
+from graph_schema import firm_pages
 from graph_schema import firms as repo
+from graph_schema import network as network_repo
 from graph_schema.driver import Graph
+from graph_schema.firm_pages import FirmFacet
 from matching.catalog import Catalog
-from matching.errors import FieldError, InvalidInput
+from matching.errors import FieldError, Forbidden, InvalidInput
 from matching.records import FirmPatch, FirmRecord, normalize_firm
 from matching.search import lucene_query, rerank
 from matching.segments import SIZE_CLASSES
@@ -87,3 +90,92 @@ def find_firms(graph: Graph, catalog: Catalog, filters: FirmFilters, viewer: Vie
         items = repo.list_firms(graph, after=after, limit=limit + 1, filters=keys)
         more = {"after": items[limit - 1]["rut"]} if len(items) > limit else None
     return [for_viewer(f, viewer) for f in items[:limit]], more
+
+
+# -- what the pages show ------------------------------------------------------------------------
+
+# Proposals a firm page lists at most.
+FIRM_PAGE_PROPOSALS = 100
+
+
+def _passes(firm: dict, keys: dict, skip: str | None = None) -> bool:
+    """Whether a search hit passes the resolved filters (``FirmFilters.resolve``), one of them skipped."""
+    comuna = firm.get("comuna") or {}
+    checks = {
+        "sizes": lambda v: firm.get("size_segment") in v,
+        "cooperative": lambda v: bool(firm.get("is_cooperative")) == v,
+        "comuna": lambda v: comuna.get("cut") == v,
+        "region": lambda v: comuna.get("region_cut") == v,
+        "sector": lambda v: any(s["code"].startswith(v) for s in firm.get("sectors") or []),
+        "certification": lambda v: any(c["code"] == v and c["status"] == "valid"
+                                       for c in firm.get("certifications") or []),
+    }
+    return all(check(keys[name]) for name, check in checks.items() if name != skip and keys.get(name) is not None)
+
+
+def _hit_keys(firm: dict, facet: FirmFacet) -> list:
+    comuna = firm.get("comuna") or {}
+    if facet is FirmFacet.REGION:
+        return [comuna.get("region_cut")]
+    if facet is FirmFacet.COMUNA:
+        return [comuna.get("cut")]
+    if facet is FirmFacet.SECTOR:
+        return sorted({s["code"][:2] for s in firm.get("sectors") or []})
+    if facet is FirmFacet.SIZE:
+        return [firm.get("size_segment")]
+    if facet is FirmFacet.CERTIFICATION:
+        return [c["code"] for c in firm.get("certifications") or [] if c["status"] == "valid"]
+    return [bool(firm.get("is_cooperative"))]
+
+
+def _size_classes(by_segment: dict) -> dict[str, int]:
+    """Counts per SII segment summed per size class (micro, pequena, mediana, grande, sin_ventas)."""
+    return {name: sum(by_segment.get(s, 0) for s in members) for name, members in SIZE_CLASSES.items()
+            if any(by_segment.get(s) for s in members)}
+
+
+def firm_search_page(graph: Graph, catalog: Catalog, filters: FirmFilters, viewer: Viewer, *, q: str | None,
+                     offset: int, limit: int) -> dict:
+    """A page of firms for the firm search, the total, and how many firms each filter option leaves.
+
+    With words (``q``): the full-text hits, re-ranked, filtered and counted here (each facet with the
+    other filters applied); without: the firms in RUT order and one counting query per facet.
+    ``filters.sector`` is an ISIC division (the facet's level). Staff only, as the pages are.
+    """
+    if viewer.is_buyer:
+        raise Forbidden("La búsqueda de empresas de las páginas es para asesores y administradores.")
+    keys = filters.resolve(catalog)
+    lucene = lucene_query(q) if q else None
+    if lucene:
+        hits = rerank(q or "", repo.search_firms(graph, lucene=lucene, recall=SEARCH_RECALL,
+                                                 filters=dict.fromkeys(keys)))
+        passing = [h for h in hits if _passes(h, keys)]
+        facets: dict[str, dict] = {}
+        for facet in FirmFacet:
+            counted: dict = {}
+            for hit in hits:
+                if _passes(hit, keys, skip=facet.value):
+                    for key in _hit_keys(hit, facet):
+                        counted[key] = counted.get(key, 0) + 1
+            facets[facet.value] = counted
+        items, total = passing[offset: offset + limit], len(passing)
+    else:
+        facets = {facet.value: firm_pages.firm_facet_counts(graph, facet, keys) for facet in FirmFacet}
+        total = firm_pages.firms_total(graph, keys)
+        items = repo.list_firms(graph, after="", limit=offset + limit, filters=keys)[offset:]
+    facets["sizes"] = _size_classes(facets["sizes"])
+    return {"items": [for_viewer(f, viewer) for f in items], "total": total, "facets": facets}
+
+
+def firm_profile(graph: Graph, rut: str, viewer: Viewer) -> dict:
+    """A firm with its alliances, advisory sessions (by advisor) and the proposals made for it."""
+    if viewer.is_buyer:
+        raise Forbidden("La ficha completa de una empresa es para asesores y administradores.")
+    firm = repo.get_firm(graph, rut)
+    alliances = network_repo.list_alliances(graph, buyer=None, project=None, firm=rut, after=None, limit=100)
+    return for_viewer({
+        "firm": firm,
+        "alliances": alliances,
+        "sessions": firm_pages.firm_sessions(graph, rut),
+        "proposals": firm_pages.firm_proposals(graph, rut, FIRM_PAGE_PROPOSALS),
+    }, viewer)
