@@ -72,6 +72,9 @@ class Settings(BaseSettings):
                                           description="Failed keys or sign-ins per address.")
     rate_limit_sign_in: str = Field("10 per minute", validation_alias=_env("RATE_LIMIT_SIGN_IN"),
                                     description="Sign-in attempts per account and per address.")
+    rate_limit_sign_in_failures: str = Field("5 per 15 minutes", validation_alias=_env("RATE_LIMIT_SIGN_IN_FAILURES"),
+                                             description="Wrong passwords per account and per address; beyond "
+                                                         "it, sign-in answers 429 until the window ends.")
     rate_limit_matches: str = Field("300 per minute", validation_alias=_env("RATE_LIMIT_MATCHES"),
                                     description="Match requests per key and per address.")
     rate_limit_imports: str = Field("30 per hour", validation_alias=_env("RATE_LIMIT_IMPORTS"),
@@ -80,6 +83,12 @@ class Settings(BaseSettings):
                                     description="Reports started per key and per address.")
     rate_limit_training: str = Field("6 per hour", validation_alias=_env("RATE_LIMIT_TRAINING"),
                                      description="Training runs started per key and per address.")
+    secret_key: str | None = Field(None, validation_alias=_env("SECRET_KEY"),
+                                   description="Signs the pages' session cookies and CSRF tokens; unset: one is "
+                                               "generated into `ENCADENA_DATA_DIR/secret_key`. Hosts behind one "
+                                               "address must share the same value.")
+    session_cookie_secure: bool = Field(False, validation_alias=_env("SESSION_COOKIE_SECURE"),
+                                        description="Send the session cookie over HTTPS only (`true` behind TLS).")
     report_jobs: int = Field(1, ge=1, le=64, validation_alias=_env("REPORT_JOBS"),
                              description="Processes one report job started from the API may use.")
 

@@ -25,6 +25,7 @@ from graph_schema.reference import load_reference, package_catalog
 from matching.catalog import Catalog
 from service import create_app
 from tests.browser import browser, new_page  # noqa: F401 - browser fixtures for the page tests
+from tests.pages import people  # noqa: F401 - accounts for the page tests
 from tests.helpers import make_rut
 
 REPO = Path(__file__).resolve().parent.parent
