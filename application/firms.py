@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -96,6 +100,51 @@ def find_firms(graph: Graph, catalog: Catalog, filters: FirmFilters, viewer: Vie
 
 # Proposals a firm page lists at most.
 FIRM_PAGE_PROPOSALS = 100
+# How long a worker reuses the counts of a firm search without words (per set of filters): each is a
+# grouping over every firm that passes the filters (~15-90 ms at 20,000 firms), and a count that
+# lags a new firm by half a minute misleads nobody.
+FACET_CACHE_SECONDS = 30.0
+FACET_CACHE_SIZE = 256
+
+# The counting queries of one search run side by side (created on first use, after gunicorn forks).
+_COUNTING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="encadena-facets")
+
+
+class _TimedCache:
+    """A small per-worker cache whose entries expire after ``FACET_CACHE_SECONDS``."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple):
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None or time.monotonic() - hit[0] >= FACET_CACHE_SECONDS:
+                return None
+            return hit[1]
+
+    def put(self, key: tuple, value) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+            self._items.move_to_end(key)
+            while len(self._items) > FACET_CACHE_SIZE:
+                self._items.popitem(last=False)
+
+
+_facet_counts = _TimedCache()
+
+
+def _counts_without_words(graph: Graph, keys: dict) -> tuple[dict[str, dict], int]:
+    """Firms per option of each filter (the others applied) and the total, cached a few seconds."""
+    cache_key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in keys.items()))
+    cached = _facet_counts.get(cache_key)
+    if cached is None:
+        futures = {facet: _COUNTING.submit(firm_pages.firm_facet_counts, graph, facet, keys) for facet in FirmFacet}
+        total = firm_pages.firms_total(graph, keys)
+        cached = ({facet.value: future.result() for facet, future in futures.items()}, total)
+        _facet_counts.put(cache_key, cached)
+    return cached
 
 
 def _passes(firm: dict, keys: dict, skip: str | None = None) -> bool:
@@ -139,7 +188,8 @@ def firm_search_page(graph: Graph, catalog: Catalog, filters: FirmFilters, viewe
     """A page of firms for the firm search, the total, and how many firms each filter option leaves.
 
     With words (``q``): the full-text hits, re-ranked, filtered and counted here (each facet with the
-    other filters applied); without: the firms in RUT order and one counting query per facet.
+    other filters applied); without: the firms in RUT order and one counting query per facet, run side
+    by side and reused for ``FACET_CACHE_SECONDS``.
     ``filters.sector`` is an ISIC division (the facet's level). Staff only, as the pages are.
     """
     if viewer.is_buyer:
@@ -160,8 +210,8 @@ def firm_search_page(graph: Graph, catalog: Catalog, filters: FirmFilters, viewe
             facets[facet.value] = counted
         items, total = passing[offset: offset + limit], len(passing)
     else:
-        facets = {facet.value: firm_pages.firm_facet_counts(graph, facet, keys) for facet in FirmFacet}
-        total = firm_pages.firms_total(graph, keys)
+        counted, total = _counts_without_words(graph, keys)
+        facets = {name: dict(counts) for name, counts in counted.items()}
         items = repo.list_firms(graph, after="", limit=offset + limit, filters=keys)[offset:]
     facets["sizes"] = _size_classes(facets["sizes"])
     return {"items": [for_viewer(f, viewer) for f in items], "total": total, "facets": facets}

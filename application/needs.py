@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from application.access import Viewer
@@ -44,7 +45,9 @@ def list_needs(graph: Graph, viewer: Viewer, *, buyer: str | None = None, status
 # Needs and pending proposals a buyer's home page lists at most.
 MY_NEEDS_LIMIT = 100
 PENDING_LIMIT = 50
-DEADLINE_BUCKETS = ("soon", "quarter", "later", "none")
+
+# The counting queries of the open needs run beside the list (created on first use, after the fork).
+_COUNTING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="encadena-need-facets")
 
 
 def estimated_suppliers(catalog: Catalog, need: dict, counts: PlannerCounts) -> int:
@@ -77,6 +80,6 @@ def open_needs(graph: Graph, viewer: Viewer, filters: dict, *, offset: int, limi
     if viewer.is_buyer:
         raise Forbidden("La lista de necesidades abiertas es para asesores y administradores.")
     today = chile_today().isoformat()
+    futures = {facet: _COUNTING.submit(lists.facet_counts, graph, facet, filters, today) for facet in lists.NeedFacet}
     items, total = lists.open_needs(graph, filters, today, offset, limit)
-    facets = {facet.value: lists.facet_counts(graph, facet, filters, today) for facet in lists.NeedFacet}
-    return {"items": items, "total": total, "facets": facets}
+    return {"items": items, "total": total, "facets": {facet.value: f.result() for facet, f in futures.items()}}

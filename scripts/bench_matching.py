@@ -49,7 +49,7 @@ def _free_port() -> int:
 class Gunicorn:
     """gunicorn serving ``create_app()`` on a free loopback port, as ``make run`` does."""
 
-    def __init__(self, workers: int | None):
+    def __init__(self, workers: int | None, extra_env: dict[str, str] | None = None):
         import requests  # a dev dependency: only the benchmark needs an HTTP client
 
         self._requests = requests
@@ -59,7 +59,8 @@ class Gunicorn:
         # server gets its own counters and a limit no benchmark reaches.
         self._data = tempfile.TemporaryDirectory(prefix="encadena-bench-")
         env = {**os.environ, "PORT": str(self.port), "LOG_LEVEL": "warning", "ENCADENA_DATA_DIR": self._data.name,
-               "RATE_LIMIT_MATCHES": "1000000 per minute", "RATE_LIMIT_AUTH_FAILURES": "1000000 per minute"}
+               "RATE_LIMIT_MATCHES": "1000000 per minute", "RATE_LIMIT_AUTH_FAILURES": "1000000 per minute",
+               **(extra_env or {})}
         if workers:
             env["WEB_CONCURRENCY"] = str(workers)
         gunicorn = Path(sys.executable).with_name("gunicorn")

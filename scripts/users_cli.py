@@ -1,4 +1,5 @@
-"""``encadena users create|list|disable|enable|demo``: people's accounts for the pages.
+"""``encadena users create|list|disable|enable|demo``: people's accounts for the pages (and ``encadena bench
+pages``, their pages' server time).
 
 Output is for program staff, so it is in Spanish. A password comes from standard input (its first
 line) when input is piped, and is generated and printed once otherwise; it is never stored in clear.
@@ -15,7 +16,11 @@ ROLE_CHOICES = ["admin", "advisor", "buyer"]
 
 
 def register(main: click.Group) -> None:
+    from scripts.bench_pages import bench_pages
+    from scripts.cli import bench_group
+
     main.add_command(users)
+    bench_group(main).add_command(bench_pages, "pages")
 
 
 @click.group()

@@ -21,6 +21,7 @@ from matching.ranker import prior
 from scripts.demo.keys import DEMO_ADVISOR, DEMO_BUYER, NoDemoData, read_env, write_env
 
 DEMO_DOMAIN = "demo.encadena.cl"
+MAILBOXES = {"ADMIN": "admin", "ADVISOR": "asesor", "BUYER": "comprador"}
 ENV_ORDER = ("ADMIN_EMAIL", "ADMIN_PASSWORD", "ADVISOR_EMAIL", "ADVISOR_PASSWORD", "BUYER_EMAIL", "BUYER_PASSWORD",
              "BUYER_RUT", "NEED_ID")
 # Open needs of the demo buyer tried, newest first, to find one with candidates.
@@ -64,7 +65,7 @@ def ensure_demo_users(driver: Graph, path: Path) -> DemoUsers:
     existing = {u["email"]: u for u in users_repo.list_users(driver)}
     created, reused, reset = [], [], []
     for prefix, (role, name, buyer_rut, advisor_id) in wanted.items():
-        email = normalize_email(f"{prefix.lower()}@{DEMO_DOMAIN}")
+        email = normalize_email(f"{MAILBOXES[prefix]}@{DEMO_DOMAIN}")
         values[f"{prefix}_EMAIL"] = email
         user = existing.get(email)
         password = old.get(f"{prefix}_PASSWORD")
