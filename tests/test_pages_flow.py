@@ -137,10 +137,10 @@ def test_buyer_posts_advisor_proposes_buyer_accepts_alliance_on_both_sides(new_p
 
     # The alliance shows on both sides.
     page.get_by_role("link", name="Mis alianzas").click()
-    expect(page.locator(".item").first).to_contain_text(first_name)
+    expect(page.locator(".item", has_text=first_name).first).to_contain_text("Nació de una propuesta aceptada")
     checked(page)
     staff.get_by_role("link", name="Alianzas").click()
-    expect(staff.locator(".item").first).to_contain_text(first_name)
+    expect(staff.locator(".item", has_text=first_name).first).to_contain_text("Nació de una propuesta aceptada")
     checked(staff)
     staff.goto(f"{site}/app/needs/{need_id}")
     staff.locator("#candidato-1").get_by_role("link", name=f"Ficha de la empresa {first_name}").click()
