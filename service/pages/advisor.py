@@ -15,6 +15,7 @@ from application.network import list_centers
 from matching.explain import sector_text
 from service.auth import require
 from service.db import get_driver
+from service.pages.filters import facet_options
 from service.pages.session import current_viewer
 from service.reference import get_catalog
 
@@ -30,21 +31,6 @@ def _filters_from(args, default_region: str | None) -> dict:
     if not any(name in args for name in FILTERS) and default_region:
         chosen["region"] = default_region
     return chosen
-
-
-def _options(facets: dict, chosen: dict, labels: dict) -> dict[str, list[tuple[str, str, int]]]:
-    """Per filter: (value, label, count) for each option with needs (or chosen), most needs first."""
-    out = {}
-    for name in FILTERS:
-        counts = {str(k).lower() if isinstance(k, bool) else str(k): n for k, n in facets[name].items()}
-        keys = set(counts) | ({chosen[name]} if chosen[name] else set())
-        rows = [(key, labels[name](key), counts.get(key, 0)) for key in keys]
-        if name == "deadline":
-            rows.sort(key=lambda r: list(DEADLINES).index(r[0]) if r[0] in DEADLINES else 9)
-        else:
-            rows.sort(key=lambda r: (-r[2], r[1]))
-        out[name] = rows
-    return out
 
 
 def register(bp: Blueprint) -> None:
@@ -71,8 +57,10 @@ def register(bp: Blueprint) -> None:
             "deadline": lambda k: DEADLINES.get(k, k),
             "proposed": lambda k: PROPOSED.get(k, k),
         }
+        options = {name: facet_options(result["facets"][name], chosen[name], labels[name],
+                                       list(DEADLINES) if name == "deadline" else None) for name in FILTERS}
         context = dict(
-            result=result, chosen=chosen, options=_options(result["facets"], chosen, labels), page=page,
+            result=result, chosen=chosen, options=options, page=page,
             pages=max(1, -(-result["total"] // PAGE_SIZE)), catalog=catalog, deadlines=DEADLINES,
             sector_text=sector_text, own_center=center, section="open_needs",
         )

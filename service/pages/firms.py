@@ -14,6 +14,7 @@ from matching.explain import sector_text
 from matching.segments import SEGMENT_LABELS
 from service.auth import require
 from service.db import get_driver
+from service.pages.filters import facet_options
 from service.pages.forms import parse_number
 from service.pages.session import current_viewer
 from service.reference import get_catalog
@@ -27,20 +28,6 @@ COOPERATIVE = {"true": "Cooperativas", "false": "No cooperativas"}
 FACET_OF = {"region": "region", "comuna": "comuna", "sector": "sector", "size": "sizes",
             "certification": "certification", "cooperative": "cooperative"}
 MAX_SESSIONS, MAX_HOURS = 100, 500.0
-
-
-def _options(facets: dict, chosen: dict, labels: dict) -> dict[str, list[tuple[str, str, int]]]:
-    out = {}
-    for name in FILTERS:
-        counts = {str(k).lower() if isinstance(k, bool) else str(k): n for k, n in facets[FACET_OF[name]].items()
-                  if k is not None}
-        if name == "comuna" and not chosen["region"]:
-            counts = {}  # comunas are listed within a region
-        keys = set(counts) | ({chosen[name]} if chosen[name] else set())
-        rows = [(key, labels[name](key), counts.get(key, 0)) for key in keys]
-        rows.sort(key=lambda r: (-r[2], r[1]))
-        out[name] = rows
-    return out
 
 
 def register(bp: Blueprint) -> None:
@@ -72,7 +59,10 @@ def register(bp: Blueprint) -> None:
             "certification": lambda k: catalog.certifications.get(k, k),
             "cooperative": lambda k: COOPERATIVE.get(k, k),
         }
-        context = dict(result=result, chosen=chosen, q=q, options=_options(result["facets"], chosen, labels),
+        facets = result["facets"]
+        options = {name: facet_options(facets[FACET_OF[name]] if name != "comuna" or chosen["region"] else {},
+                                       chosen[name], labels[name]) for name in FILTERS}  # comunas within a region
+        context = dict(result=result, chosen=chosen, q=q, options=options,
                        page=page, pages=max(1, -(-result["total"] // PAGE_SIZE)), error=error,
                        segments=SEGMENT_LABELS, section="firms")
         if request.headers.get("HX-Request"):

@@ -40,6 +40,18 @@ def need_map(data: dict):
     return need_map_svg(shapes, cut, float(need.get("radius_km") or 0) or 1.0, candidates)
 
 
+def card_certifications(catalog: Catalog, card: dict | None, required: list[str]) -> list[dict]:
+    """What a candidate card shows: each required certification (held or not), then the others it holds
+    that have not expired; ``status`` None means it does not hold it."""
+    held = {h["code"]: h for h in (card or {}).get("certifications") or []}
+    label = {code: name.split(" (")[0] for code, name in catalog.certifications.items()}
+    shown = [{"label": label.get(code, code), "status": (held.get(code) or {}).get("status"),
+              "valid_until": (held.get(code) or {}).get("valid_until")} for code in required]
+    shown += [{"label": label.get(code, code), "status": h["status"], "valid_until": h["valid_until"]}
+              for code, h in held.items() if code not in required and h["status"] != "expired"]
+    return shown
+
+
 def sector_names(catalog: Catalog, codes: list[str]) -> list[str]:
     return [sector_text(catalog, code) for code in codes]
 
@@ -49,10 +61,13 @@ def render_need_page(need_id: str, *, errors: dict | None = None, values: dict |
     viewer = current_viewer()
     data = need_page_data(get_driver(), catalog, need_id, viewer, ranker=current_ranker(), counts=planner_counts())
     need = data["need"]
+    required = [c["code"] for c in need.get("required_certifications") or []]
+    for candidate in data["candidates"]:
+        candidate["certs"] = card_certifications(catalog, candidate["card"], required)
     body = render_template(
         "need.html", data=data, need=need, map_svg=need_map(data), errors=errors or {}, values=values or {},
         sectors=sector_names(catalog, [s["code"] for s in need.get("sectors") or []]),
-        certifications=catalog.certifications, preferences=dict(PREFERENCES), segments=SEGMENT_LABELS,
+        preferences=dict(PREFERENCES), segments=SEGMENT_LABELS,
         reasons_shown=REASONS_SHOWN, can_propose=viewer.role in ("advisor", "admin"),
         can_decide=viewer.role in ("buyer", "admin"),
         section="my_needs" if viewer.is_buyer else "open_needs",
