@@ -135,14 +135,31 @@ class _TimedCache:
 _facet_counts = _TimedCache()
 
 
-def _counts_without_words(graph: Graph, keys: dict) -> tuple[dict[str, dict], int]:
-    """Firms per option of each filter (the others applied) and the total, cached a few seconds."""
+def _counts_without_words(graph: Graph, catalog: Catalog, keys: dict) -> tuple[dict[str, dict], int]:
+    """Firms per option of each filter (the others applied) and the total, cached a few seconds.
+
+    With neither a region nor a comuna chosen, the regions' counts are the sum of their comunas'; with
+    no cooperative filter, the total is the sum of cooperatives and others: two scans fewer.
+    """
     cache_key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in keys.items()))
     cached = _facet_counts.get(cache_key)
     if cached is None:
-        futures = {facet: _COUNTING.submit(firm_pages.firm_facet_counts, graph, facet, keys) for facet in FirmFacet}
-        total = firm_pages.firms_total(graph, keys)
-        cached = ({facet.value: future.result() for facet, future in futures.items()}, total)
+        regions_from_comunas = keys.get("region") is None and keys.get("comuna") is None
+        asked = [f for f in FirmFacet if not (f is FirmFacet.REGION and regions_from_comunas)]
+        futures = {facet: _COUNTING.submit(firm_pages.firm_facet_counts, graph, facet, keys) for facet in asked}
+        counts = {facet.value: future.result() for facet, future in futures.items()}
+        if regions_from_comunas:
+            regions: dict[str, int] = {}
+            for cut, n in counts[FirmFacet.COMUNA.value].items():
+                region = catalog.comunas[cut].region_cut if cut in catalog.comunas else None
+                if region:
+                    regions[region] = regions.get(region, 0) + n
+            counts[FirmFacet.REGION.value] = regions
+        if keys.get("cooperative") is None:
+            total = sum(counts[FirmFacet.COOPERATIVE.value].values())
+        else:
+            total = firm_pages.firms_total(graph, keys)
+        cached = (counts, total)
         _facet_counts.put(cache_key, cached)
     return cached
 
@@ -210,7 +227,7 @@ def firm_search_page(graph: Graph, catalog: Catalog, filters: FirmFilters, viewe
             facets[facet.value] = counted
         items, total = passing[offset: offset + limit], len(passing)
     else:
-        counted, total = _counts_without_words(graph, keys)
+        counted, total = _counts_without_words(graph, catalog, keys)
         facets = {name: dict(counts) for name, counts in counted.items()}
         items = repo.list_firms(graph, after="", limit=offset + limit, filters=keys)[offset:]
     facets["sizes"] = _size_classes(facets["sizes"])

@@ -53,6 +53,8 @@ MATCH (u:User {email: $email})
 SET u.disabled = $disabled
 RETURN """ + USER_PROJECTION + " AS user"
 
+DELETE_USER: LiteralString = "MATCH (u:User {email: $email}) DETACH DELETE u"
+
 SET_PASSWORD: LiteralString = """
 MATCH (u:User {email: $email})
 SET u.password_hash = $password_hash
@@ -123,3 +125,8 @@ def set_password(driver: Graph, email: str, password_hash: str) -> dict:
     if not records:
         raise NotFound(f"No existe una cuenta con el correo {email}.")
     return records[0]["user"]
+
+
+def delete_user(driver: Graph, email: str) -> None:
+    """Remove an account (the demo people are recreated when the demo data set changes)."""
+    driver.execute_query(DELETE_USER, email=email)

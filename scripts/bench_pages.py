@@ -59,8 +59,21 @@ def sign_in(url: str, email: str, password: str):
     return session
 
 
-def pages(env: dict[str, str], needs: list[str], firms: list[str]) -> list[tuple[str, str, list[str]]]:
-    """(page, who, paths): each page as the person who uses it, over several objects where it varies."""
+# Filters of the firm search never asked before in a run (its counts are reused for 30 s per filter set).
+FRESH_REGIONS = ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16")
+FRESH_SIZES = ("micro", "pequena", "mediana")
+FRESH_COOPERATIVE = ("true", "false")
+
+
+def fresh_firm_filters(count: int) -> list[str]:
+    """``count`` distinct filter sets of the firm search (region, size, cooperative)."""
+    combos = [(r, s, c) for c in FRESH_COOPERATIVE for s in FRESH_SIZES for r in FRESH_REGIONS]
+    return [f"/app/firms?region={r}&size={s}&cooperative={c}" for r, s, c in combos[:count]]
+
+
+def pages(env: dict[str, str], needs: list[str], firms: list[str], rounds: int) -> list[tuple[str, str, list[str]]]:
+    """(page, who, paths): each page as the person who uses it, over several objects where it varies.
+    A page whose name ends in "once" is requested once per path, without warm-up."""
     return [
         ("sign-in page", "nobody", ["/app/login"]),
         ("my needs", "buyer", ["/app/my-needs"]),
@@ -75,6 +88,7 @@ def pages(env: dict[str, str], needs: list[str], firms: list[str]) -> list[tuple
         ("firm search (no words)", "advisor", ["/app/firms"]),
         ("firm search «cooperativa agricola»", "advisor", ["/app/firms?q=cooperativa+agricola"]),
         ("firm search, region and size", "advisor", ["/app/firms?region=13&size=micro"]),
+        ("firm search, new filters each time, once", "advisor", fresh_firm_filters(rounds)),
         ("firm page", "advisor", [f"/app/firms/{rut}" for rut in firms]),
         ("alliances (staff)", "advisor", ["/app/alliances"]),
     ]
@@ -86,16 +100,17 @@ def time_pages(url: str, env: dict[str, str], plan: list[tuple[str, str, list[st
 
     sessions = {"nobody": requests.Session(), "buyer": sign_in(url, env["BUYER_EMAIL"], env["BUYER_PASSWORD"]),
                 "advisor": sign_in(url, env["ADVISOR_EMAIL"], env["ADVISOR_PASSWORD"])}
-    for _, who, paths in plan:  # warm-up: every worker's catalog, shapes, query plans and page cache
-        for path in paths:
+    for name, who, paths in plan:  # warm-up: every worker's catalog, shapes, query plans and page cache
+        for path in [] if name.endswith("once") else paths:
             for _ in range(3):
                 sessions[who].get(url + path, timeout=120)
     rows = []
     with _progress(console) as bar:
-        task = bar.add_task("timing pages", total=sum(rounds * len(paths) for _, _, paths in plan))
+        task = bar.add_task("timing pages", total=sum(len(paths) * (1 if name.endswith("once") else rounds)
+                                                      for name, _, paths in plan))
         for name, who, paths in plan:
             server, client = [], []
-            for _ in range(rounds):
+            for _ in range(1 if name.endswith("once") else rounds):
                 for path in paths:
                     start = time.perf_counter()
                     response = sessions[who].get(url + path, timeout=120, allow_redirects=False)
@@ -157,7 +172,7 @@ def bench_pages(rounds: int, firms: int | None, users_file: Path, workers: int |
     # Signing in twice per run must never meet the sign-in limits.
     limits = {"RATE_LIMIT_SIGN_IN": "1000000 per minute", "RATE_LIMIT_SIGN_IN_FAILURES": "1000000 per minute"}
     with Gunicorn(workers, limits) as server:
-        rows = time_pages(server.url, env, pages(env, needs, firm_ruts), rounds, console)
+        rows = time_pages(server.url, env, pages(env, needs, firm_ruts, rounds), rounds, console)
     loads.append(os.getloadavg()[0])
 
     table = Table(title=f"Page server time at {firm_count:,} firms (ms)")

@@ -131,8 +131,6 @@ def users_demo(path: Path) -> None:
             raise click.ClickException(
                 "No hay un comprador de demostración con necesidades abiertas: ejecute antes `encadena demo-data`."
             ) from exc
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
     parts = [f"{len(v)} {label}" for v, label in ((result.created, "creadas"), (result.reused, "reutilizadas"),
                                                    (result.reset, "con contraseña nueva")) if v]
     click.echo(f"Personas de demostración: {', '.join(parts)}; escritas en {path}.")

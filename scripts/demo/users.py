@@ -70,7 +70,9 @@ def ensure_demo_users(driver: Graph, path: Path) -> DemoUsers:
         user = existing.get(email)
         password = old.get(f"{prefix}_PASSWORD")
         if user and (user["role"], user.get("buyer_rut"), user.get("advisor_id")) != (role, buyer_rut, advisor_id):
-            raise ValueError(f"La cuenta {email} existe con otro rol o asociación; deshabilítela o borre la base.")
+            # Another demo data set (size or seed) has another demo buyer or advisor: a demo account is ours to redo.
+            users_repo.delete_user(driver, email)
+            user = None
         if user and password and not user.get("disabled") and authenticate(driver, email, password):
             values[f"{prefix}_PASSWORD"] = password
             reused.append(prefix)
