@@ -159,3 +159,17 @@ def test_sign_in_page_is_accessible_on_a_phone(new_page, site):
     page = new_page("phone", f"{site}/app/login")
     check_accessibility(page)
     assert horizontal_overflow(page) == 0
+
+
+def test_error_pages_are_pages_a_person_can_act_on(new_page, site, people):
+    page = new_page("phone")
+    browser_sign_in(page, site, people["accounts"]["buyer_b"])
+    response = page.goto(f"{site}/app/needs/{people['need']}")  # buyer A's need
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("No encontramos la página")
+    expect(page.get_by_role("link", name="Volver al inicio")).to_be_visible()
+    check_accessibility(page)
+    staff_only = page.goto(f"{site}/app/firms")
+    assert staff_only is not None and staff_only.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("No tiene acceso a esta página")
+    check_accessibility(page)
