@@ -59,7 +59,8 @@ def test_accounts_are_bound_as_their_role_requires(driver, role, binding, field)
     assert field in {e.field for e in caught.value.errors}
 
 
-@pytest.mark.parametrize(("email", "password", "field"), [("sin-arroba", PASSWORD, "email"), (None, "corta", "password")])
+@pytest.mark.parametrize(("email", "password", "field"),
+                         [("sin-arroba", PASSWORD, "email"), (None, "corta", "password")])
 def test_bad_addresses_and_short_passwords_are_refused(driver, email, password, field):
     with pytest.raises(InvalidInput) as caught:
         create_user(driver, email=email or unique_email("y"), name="Y", role="admin", password=password)
