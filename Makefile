@@ -49,6 +49,8 @@ run: install
 	$(ENCADENA) load-reference
 	$(ENCADENA) demo-data --firms $(DEMO_FIRMS)
 	$(ENCADENA) keys demo --file .data/demo-keys.env
+	$(ENCADENA) users demo --file .data/demo-users.env
+	@echo "Pages for people: http://127.0.0.1:$(PORT)/app/login  (demo people, from .data/demo-users.env:)"; grep -v '^#' .data/demo-users.env
 	@echo "Serving the API on http://127.0.0.1:$(PORT) (docs: /docs). Stop with Ctrl-C or 'make stop'."
 	PORT=$(PORT) $(BIN)/gunicorn --config service/gunicorn_conf.py --pid .data/gunicorn.pid "service:create_app()"
 

@@ -43,4 +43,14 @@ def record_sessions(graph: Graph, advisor_id: str, firm_rut: str, sessions: int,
     """Add advisory sessions and hours; an advisor bound to an Advisor records only its own."""
     if viewer.advisor_id and viewer.advisor_id != advisor_id:
         raise Forbidden(f"Su cuenta es del asesor {viewer.advisor_id}; solo puede registrar sus propias sesiones.")
-    return repo.add_sessions(graph, advisor_id, firm_rut, sessions, hours)
+    return repo.add_sessions(graph, advisor_id, firm_rut, sessions, hours, datetime.now(UTC).isoformat(),
+                             recorded_by=viewer.name or viewer.actor)
+
+
+# Centers a page lists at most (the program has about 60).
+CENTERS_LIMIT = 1000
+
+
+def list_centers(graph: Graph) -> list[dict]:
+    """Every center (id, name, kind, region), for the pages' filters."""
+    return repo.list_centers(graph, after="", limit=CENTERS_LIMIT, kind=None, region=None)

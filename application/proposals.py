@@ -23,7 +23,7 @@ def propose(graph: Graph, need_id: str, values: dict, viewer: Viewer) -> dict:
 
     A viewer bound to an advisor proposes as that advisor and never on another's behalf.
     """
-    values = dict(values)
+    values = {**values, "created_by": viewer.actor, "created_by_name": viewer.name}
     if viewer.advisor_id:
         if values.get("advisor_id") and values["advisor_id"] != viewer.advisor_id:
             raise Forbidden(f"Su cuenta es del asesor {viewer.advisor_id}; no puede proponer a nombre de otro.")
@@ -33,7 +33,8 @@ def propose(graph: Graph, need_id: str, values: dict, viewer: Viewer) -> dict:
 
 def decide(graph: Graph, proposal_id: str, decision: str, reason: str | None, viewer: Viewer) -> dict:
     """Accept or reject a proposal (the need's buyer, or an admin); ``{"proposal", "alliance"}``."""
-    result = repo.decide(graph, proposal_id, decision, reason, _now(), buyer=viewer.buyer_scope)
+    result = repo.decide(graph, proposal_id, decision, reason, _now(), buyer=viewer.buyer_scope, by=viewer.actor,
+                         by_name=viewer.name)
     return for_viewer(result, viewer)
 
 

@@ -63,8 +63,9 @@ class Settings(BaseSettings):
     reports_dir: Path = Field(REPO_ROOT / ".data" / "reports", validation_alias=_env("REPORTS_DIR"),
                               description="Where report jobs write their files.")
     secret_key: str | None = Field(None, validation_alias=_env("SECRET_KEY"),
-                                   description="Signs sessions and models; unset: one made once in the data folder "
-                                               "(several hosts must share one).")
+                                   description="Signs the pages' sessions and CSRF tokens and the stored models; "
+                                               "unset: one is generated into `ENCADENA_DATA_DIR/secret_key`. "
+                                               "Hosts behind one address must share the same value.")
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"),
                                   description="Redis for rate limits (and jobs) shared across hosts; unset: "
                                               "files on this host.")
@@ -75,6 +76,9 @@ class Settings(BaseSettings):
                                           description="Failed keys or sign-ins per address.")
     rate_limit_sign_in: str = Field("10 per minute", validation_alias=_env("RATE_LIMIT_SIGN_IN"),
                                     description="Sign-in attempts per account and per address.")
+    rate_limit_sign_in_failures: str = Field("5 per 15 minutes", validation_alias=_env("RATE_LIMIT_SIGN_IN_FAILURES"),
+                                             description="Wrong passwords per account and per address; beyond "
+                                                         "it, sign-in answers 429 until the window ends.")
     rate_limit_matches: str = Field("300 per minute", validation_alias=_env("RATE_LIMIT_MATCHES"),
                                     description="Match requests per key and per address.")
     rate_limit_imports: str = Field("30 per hour", validation_alias=_env("RATE_LIMIT_IMPORTS"),
@@ -83,6 +87,8 @@ class Settings(BaseSettings):
                                     description="Reports started per key and per address.")
     rate_limit_training: str = Field("6 per hour", validation_alias=_env("RATE_LIMIT_TRAINING"),
                                      description="Training runs started per key and per address.")
+    session_cookie_secure: bool = Field(False, validation_alias=_env("SESSION_COOKIE_SECURE"),
+                                        description="Send the session cookie over HTTPS only (`true` behind TLS).")
     report_jobs: int = Field(1, ge=1, le=64, validation_alias=_env("REPORT_JOBS"),
                              description="Processes one report job started from the API may use.")
 

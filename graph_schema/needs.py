@@ -21,7 +21,8 @@ CREATE (n:Need {
   id: row.id, buyer_rut: row.buyer_rut, title: row.title, description: row.description,
   radius_km: row.radius_km, deadline: CASE WHEN row.deadline IS NULL THEN null ELSE date(row.deadline) END,
   volume_uf: row.volume_uf, certifications_mandatory: row.certifications_mandatory, prefer: row.prefer,
-  status: 'open', created_at: datetime($now), project_id: row.project_id
+  status: 'open', created_at: datetime($now), project_id: row.project_id,
+  posted_by: row.posted_by, posted_by_name: row.posted_by_name
 })
 CREATE (b)-[:POSTED]->(n)
 WITH n, row
@@ -63,7 +64,7 @@ n {
   required_certifications: COLLECT { MATCH (n)-[:REQUIRES]->(c:Certification)
                                      RETURN c {.code, .name} ORDER BY c.code },
   proposals: COUNT { (:Proposal)-[:FOR]->(n) },
-  created_at: toString(n.created_at)
+  created_at: toString(n.created_at), posted_by_name: n.posted_by_name
 }
 """
 

@@ -196,8 +196,10 @@ ADD_SESSIONS: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:Advisor {id: row.advisor_id}), (f:Firm {rut: row.firm_rut})
 MERGE (a)-[r:ADVISED]->(f)
-SET r.sessions = coalesce(r.sessions, 0) + row.sessions, r.hours = coalesce(r.hours, 0.0) + row.hours
-RETURN {advisor_id: a.id, firm_rut: f.rut, sessions: r.sessions, hours: r.hours} AS advised
+SET r.sessions = coalesce(r.sessions, 0) + row.sessions, r.hours = coalesce(r.hours, 0.0) + row.hours,
+    r.last_recorded_at = datetime($now), r.last_recorded_by = row.recorded_by
+RETURN {advisor_id: a.id, firm_rut: f.rut, sessions: r.sessions, hours: r.hours,
+        last_recorded_at: toString(r.last_recorded_at), last_recorded_by: r.last_recorded_by} AS advised
 """
 
 
@@ -325,16 +327,19 @@ def list_advisors(driver: Graph, *, after: str, limit: int, center: str | None) 
     return _read_many(driver, LIST_ADVISORS, "advisor", after=after, limit=limit, center=center)
 
 
-def add_sessions(driver: Graph, advisor_id: str, firm_rut: str, sessions: int, hours: float) -> dict:
-    """Add sessions and hours to the advisor's ``ADVISED`` relationship with the firm; return the totals."""
+def add_sessions(driver: Graph, advisor_id: str, firm_rut: str, sessions: int, hours: float, now: str,
+                 recorded_by: str | None = None) -> dict:
+    """Add sessions and hours to the advisor's ``ADVISED`` relationship with the firm; return the totals
+    (with when the last ones were recorded, and by whom)."""
 
     def work(tx: ManagedTransaction) -> dict:
         if tx.run(ADVISOR_EXISTS, id=advisor_id).single() is None:
             raise NotFound(f"No existe un asesor con id {advisor_id}.")
         if tx.run(FIRM_EXISTS, rut=firm_rut).single() is None:
             raise InvalidInput(FieldError("firm_rut", f"No existe una empresa con RUT {firm_rut}."))
-        rows = [{"advisor_id": advisor_id, "firm_rut": firm_rut, "sessions": sessions, "hours": hours}]
-        return tx.run(ADD_SESSIONS, rows=rows).single(strict=True)["advised"]
+        rows = [{"advisor_id": advisor_id, "firm_rut": firm_rut, "sessions": sessions, "hours": hours,
+                 "recorded_by": recorded_by}]
+        return tx.run(ADD_SESSIONS, rows=rows, now=now).single(strict=True)["advised"]
 
     with driver.session() as session:
         return session.execute_write(work)

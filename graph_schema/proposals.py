@@ -33,7 +33,8 @@ CREATE_PROPOSALS: LiteralString = """
 UNWIND $rows AS row
 MATCH (n:Need {id: row.need_id}), (f:Firm {rut: row.firm_rut})
 CREATE (p:Proposal {id: row.id, need_id: row.need_id, firm_rut: row.firm_rut, note: row.note, status: 'pending',
-                    created_at: datetime($now), score: row.score, rank: row.rank, model_version: row.model_version})
+                    created_at: datetime($now), score: row.score, rank: row.rank, model_version: row.model_version,
+                    created_by: row.created_by, created_by_name: row.created_by_name})
 CREATE (p)-[:FOR]->(n)
 CREATE (p)-[:OF]->(f)
 WITH p, row
@@ -46,7 +47,8 @@ RETURN count(p) AS written
 
 PROPOSAL_PROJECTION: LiteralString = """
 p {
-  .id, .need_id, .note, .status, .score, .rank, .model_version, .decision_reason, .project_id,
+  .id, .need_id, .note, .status, .score, .rank, .model_version, .decision_reason, .project_id, .created_by_name,
+  .decided_by, .decided_by_name,
   kind: coalesce(p.kind, 'single'),
   created_at: toString(p.created_at), decided_at: toString(p.decided_at),
   firm: COLLECT { MATCH (p)-[:OF]->(f:Firm) RETURN """ + FIRM_REF + """ AS firm ORDER BY f.rut LIMIT 1 }[0],
@@ -115,7 +117,8 @@ RETURN p.id AS id
 
 DECIDE: LiteralString = """
 MATCH (p:Proposal {id: $id})
-SET p.status = $decision, p.decided_at = datetime($now), p.decision_reason = $reason
+SET p.status = $decision, p.decided_at = datetime($now), p.decision_reason = $reason,
+    p.decided_by = $by, p.decided_by_name = $by_name
 REMOVE p._lock
 """
 
@@ -144,7 +147,8 @@ def create_proposal(driver: Graph, need_id: str, values: dict, now: str) -> dict
     """Propose a firm for an open need (``values``: rut, note, advisor_id, score, rank, model_version)."""
     row = {"id": new_id("prop"), "need_id": need_id, "firm_rut": values["rut"], "note": values.get("note", ""),
            "advisor_id": values.get("advisor_id"), "score": values.get("score"), "rank": values.get("rank"),
-           "model_version": values.get("model_version")}
+           "model_version": values.get("model_version"), "created_by": values.get("created_by"),
+           "created_by_name": values.get("created_by_name")}
 
     def work(tx: ManagedTransaction) -> dict:
         context = tx.run(PROPOSAL_CONTEXT, need_id=need_id, rut=row["firm_rut"],
@@ -184,11 +188,12 @@ def list_for_need(driver: Graph, need_id: str, *, buyer: str | None, status: str
 
 
 def decide(driver: Graph, proposal_id: str, decision: str, reason: str | None, now: str,
-           buyer: str | None = None) -> dict:
+           buyer: str | None = None, by: str | None = None, by_name: str | None = None) -> dict:
     """Accept or reject a pending proposal; an acceptance creates the alliance in the same transaction.
 
     Returns ``{"proposal": ..., "alliance": ... | None}``. ``buyer`` (a buyer key's RUT) may only
-    decide on proposals for its own needs; others answer 404, like a missing proposal.
+    decide on proposals for its own needs; others answer 404, like a missing proposal. ``by`` and
+    ``by_name`` record who decided (a key or user id, and a person's name when there is one).
     """
 
     def work(tx: ManagedTransaction) -> dict:
@@ -198,7 +203,7 @@ def decide(driver: Graph, proposal_id: str, decision: str, reason: str | None, n
         if current["status"] != "pending":
             raise Conflict(f"La propuesta {proposal_id} ya fue decidida ({_STATUS_ES.get(current['status'], '?')}); "
                            "una decisión no se puede cambiar.")
-        tx.run(DECIDE, id=proposal_id, decision=decision, reason=reason, now=now).consume()
+        tx.run(DECIDE, id=proposal_id, decision=decision, reason=reason, now=now, by=by, by_name=by_name).consume()
         alliance = None
         if decision == "accepted":
             members = current["members"]

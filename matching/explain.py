@@ -24,11 +24,13 @@ CONTRIBUTION_DECIMALS = 4
 # the required certifications (or that none is).
 ALWAYS_SHOWN = ("sector_similarity", "proximity", "cert_missing")
 
+# The sector sentence by tier (``matching.candidates``): own class, same group, division, section, none.
+# ``{own}`` and ``{parent}`` read "Elaboración de productos de panadería (CIIU 1071)".
 _TIER_TEXT = (
-    "Opera en el rubro que usted busca (CIIU {code})",
-    "Opera en el mismo grupo CIIU {parent} que usted busca (su rubro: {code})",
-    "Opera en la misma división CIIU {parent} que usted busca (su rubro: {code})",
-    "Opera en la misma sección CIIU {parent}, no en el rubro exacto",
+    "Opera en su rubro: {own}",
+    "Opera en el mismo grupo que usted busca, {parent}; su rubro: {own}",
+    "Opera en la misma división que usted busca, {parent}; su rubro: {own}",
+    "Opera en la misma sección que usted busca, {parent}, no en el rubro exacto",
     "No opera en el rubro que usted busca",
 )
 
@@ -45,6 +47,12 @@ def km_text(km: float) -> str:
 
 def month(day: date | None) -> str:
     return day.strftime("%Y-%m") if day else ""
+
+
+def sector_text(catalog: Catalog, code: str) -> str:
+    """A sector as people read it: ``"Elaboración de productos de panadería (CIIU 1071)"``."""
+    sector = catalog.sectors.get(code)
+    return f"{sector.name} (CIIU {code})" if sector else f"CIIU {code}"
 
 
 def cert_label(catalog: Catalog, code: str) -> str:
@@ -87,7 +95,8 @@ def sentence(feature: str, ctx: NeedContext, candidate: dict, row: dict[str, flo
         tier = int(raw["tier"])
         code = _best_code(candidate, ctx, catalog)
         parent = {1: code[:3], 2: code[:2], 3: catalog.sectors[code].section if code in catalog.sectors else ""}
-        return _TIER_TEXT[tier].format(code=code, parent=parent.get(tier, ""))
+        return _TIER_TEXT[tier].format(own=sector_text(catalog, code),
+                                       parent=sector_text(catalog, parent.get(tier, "")))
     if feature == "proximity":
         km = raw["distance_km"]
         if km < 0.5:

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from matching.catalog import Catalog
-from matching.explain import km_text, reasons
+from matching.explain import km_text, reasons, sector_text
 from matching.features import CandidateBatch, CandidateFeaturizer, FeatureTable, NeedContext
 from matching.ranker import Ranker, order
 
@@ -110,7 +110,8 @@ def short_list_message(ctx: NeedContext, found: int, limit: int, catalog: Catalo
     diag = diagnostics or {}
     comuna = catalog.comunas[ctx.comuna].name
     radius = km_text(ctx.radius_km)
-    sectors = ", ".join(ctx.sectors)
+    sectors = "; ".join(sector_text(catalog, code) for code in ctx.sectors)
+    of_sectors = f"{'del rubro' if len(ctx.sectors) == 1 else 'de los rubros'} {sectors}"
     certs = ", ".join(catalog.certifications.get(c, c).split(" (")[0] for c in ctx.required)
     in_radius = int(diag.get("in_radius") or 0)
     nearest_km, nearest_cut = diag.get("nearest_km"), diag.get("nearest_cut")
@@ -122,13 +123,13 @@ def short_list_message(ctx: NeedContext, found: int, limit: int, catalog: Catalo
     filtered = in_radius - found if ctx.mandatory and ctx.required else 0
     if found == 0:
         if filtered > 0:
-            return (f"Hay {filtered} empresas de los rubros CIIU {sectors} dentro de {radius} de {comuna}, pero "
+            return (f"Hay {filtered} empresas {of_sectors} dentro de {radius} de {comuna}, pero "
                     f"ninguna tiene vigente {certs}. Marque las certificaciones como deseables (no obligatorias) "
                     "para verlas, o amplíe el radio" + (f": {wider}" if wider else "."))
         if nearest is None:
-            return (f"No hay empresas registradas en los rubros CIIU {sectors} ni en rubros afines. Revise el código "
-                    "de rubro o use uno más general (su división o sección CIIU).")
-        return (f"No hay proveedores de los rubros CIIU {sectors} ni afines dentro de {radius} de {comuna}. "
+            return (f"No hay empresas registradas {of_sectors} ni en rubros afines. Revise el rubro o use uno "
+                    "más general (su división o sección CIIU).")
+        return (f"No hay proveedores {of_sectors} ni afines dentro de {radius} de {comuna}. "
                 f"Amplíe el radio: {wider}")
     text = f"Solo {found} {'proveedor cumple' if found == 1 else 'proveedores cumplen'} los criterios " \
            f"dentro de {radius} de {comuna}."

@@ -49,7 +49,7 @@ def _free_port() -> int:
 class Gunicorn:
     """gunicorn serving ``create_app()`` on a free loopback port, as ``make run`` does."""
 
-    def __init__(self, workers: int | None):
+    def __init__(self, workers: int | None, extra_env: dict[str, str] | None = None):
         import requests  # a dev dependency: only the benchmark needs an HTTP client
 
         self._requests = requests
@@ -63,7 +63,8 @@ class Gunicorn:
 
         env = {**os.environ, "PORT": str(self.port), "LOG_LEVEL": "warning", "ENCADENA_DATA_DIR": self._data.name,
                "SECRET_KEY": secret_key(Settings()).decode(),  # the key the CLI signs models with
-               "RATE_LIMIT_MATCHES": "1000000 per minute", "RATE_LIMIT_AUTH_FAILURES": "1000000 per minute"}
+               "RATE_LIMIT_MATCHES": "1000000 per minute", "RATE_LIMIT_AUTH_FAILURES": "1000000 per minute",
+               **(extra_env or {})}
         if workers:
             env["WEB_CONCURRENCY"] = str(workers)
         gunicorn = Path(sys.executable).with_name("gunicorn")

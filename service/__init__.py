@@ -15,7 +15,7 @@ from flask_openapi3 import Info, OpenAPI
 from werkzeug.exceptions import BadRequest
 
 from application.settings import Settings, environment_names
-from service import db, rate_limits
+from service import db, headers, pages, rate_limits
 from service.auth import SECURITY_SCHEMES, access_table, enforce_roles  # noqa: F401  (access_table: README)
 from service.errors import ApiProblem, register_error_handlers, validation_error_response
 
@@ -53,6 +53,8 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     app.before_request(_reject_malformed_json)
     rate_limits.init_app(app)  # after authentication: per-key limits need the key
     _register_blueprints(app)
+    pages.init_app(app)  # pages for people under /app/ (sessions, CSRF)
+    headers.init_app(app)  # security headers on every response
     _register_docs(app)
     logging.basicConfig(level=logging.INFO)
     return app

@@ -27,6 +27,7 @@ from matching.catalog import Catalog
 from service import create_app
 from tests.browser import browser, new_page  # noqa: F401 - browser fixtures for the page tests
 from tests.helpers import make_rut
+from tests.pages import people  # noqa: F401 - accounts for the page tests
 
 REPO = Path(__file__).resolve().parent.parent
 LIVE_START_TIMEOUT_S = 120
@@ -67,7 +68,8 @@ def catalog() -> Catalog:
 # (tests/test_rate_limits.py checks the real limits on an app of its own).
 TEST_LIMITS = {"RATE_LIMIT_AUTH_FAILURES": "100000 per minute", "RATE_LIMIT_MATCHES": "100000 per minute",
                "RATE_LIMIT_IMPORTS": "100000 per minute", "RATE_LIMIT_REPORTS": "100000 per minute",
-               "RATE_LIMIT_TRAINING": "100000 per minute", "RATE_LIMIT_SIGN_IN": "100000 per minute"}
+               "RATE_LIMIT_TRAINING": "100000 per minute", "RATE_LIMIT_SIGN_IN": "100000 per minute",
+               "RATE_LIMIT_SIGN_IN_FAILURES": "100000 per minute"}
 
 
 @pytest.fixture(scope="session")

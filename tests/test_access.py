@@ -181,15 +181,40 @@ def test_the_matrix_covers_every_api_operation(app):
 
 
 def test_every_route_declares_who_may_call_it(app):
-    """Deny by default: an API route without a declaration would refuse everyone, and none exists."""
+    """Deny by default: an API route or a page without a declaration would refuse everyone, and none
+    exists. Pages name their roles like API routes; only the sign-in page, the page for unknown
+    addresses and the pages' static files are public."""
     public_prefixes = ("/docs", "/openapi.json", "/healthz", "/readyz", "/static/")
+    public_pages = {"/app/login", "/app/<path:unknown>", "/app/static/<path:filename>"}
+    pages = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/app/")]
+    assert len(pages) > 10
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         roles = declared_roles(view)
         if rule.rule.startswith("/api/"):
             assert isinstance(roles, tuple) and roles, f"{rule.rule} declares no roles"
+        elif rule.rule.startswith("/app/"):
+            if rule.rule in public_pages:
+                assert roles == PUBLIC or rule.endpoint == "pages.static", rule.rule
+            else:
+                assert isinstance(roles, tuple) and roles, f"page {rule.rule} declares no roles"
         else:
             assert roles == PUBLIC or rule.rule.startswith(public_prefixes) or roles, rule.rule
+
+
+def test_a_page_without_a_declaration_refuses_everyone(app, people):
+    from service import create_app
+    from tests.pages import sign_in
+
+    fresh = create_app({**app.config, "TESTING": True})
+    fresh.add_url_rule("/app/sonda-sin-roles", endpoint="pages.sonda_sin_roles",
+                       view_func=lambda: "sonda-sin-roles-respondió")
+    for who in ("buyer_a", "advisor", "admin"):
+        client = fresh.test_client()
+        sign_in(client, people["accounts"][who])
+        response = client.get("/app/sonda-sin-roles")
+        assert response.status_code == 403 and "respondió" not in response.get_data(as_text=True)
+    assert fresh.test_client().get("/app/sonda-sin-roles").status_code == 302  # to the sign-in page
 
 
 def test_a_route_without_a_declaration_refuses_everyone(app, keys):

@@ -13,6 +13,7 @@ from datetime import date
 
 import pytest
 
+from application.access import COMMAND_LINE
 from graph_schema.firms import upsert_firm
 from graph_schema.indicators import program_indicators
 from graph_schema.keys import create_key, find_key, revoke_key
@@ -353,3 +354,41 @@ def test_logistic_noise_is_the_inverse_cdf():
     assert sim.logistic_noise(0.5) == 0.0
     assert sim.logistic_noise(0.9) == pytest.approx(-sim.logistic_noise(0.1))
     assert sim.logistic_noise(0.99) > sim.logistic_noise(0.6) > 0
+
+
+def test_demo_people_are_written_reused_and_can_sign_in(demo_graph, runner, tmp_path):
+    from application.matching import PlannerCountsCache, match_need
+    from application.users import authenticate
+    from graph_schema.reference import fetch_catalog
+    from matching.ranker import prior
+
+    driver = demo_graph
+    path = tmp_path / "demo-users.env"
+    try:
+        first = runner.invoke("users", "demo", "--file", str(path))
+        assert first.exit_code == 0, first.output
+        values = read_env(path)
+        assert list(values) == ["ADMIN_EMAIL", "ADMIN_PASSWORD", "ADVISOR_EMAIL", "ADVISOR_PASSWORD", "BUYER_EMAIL",
+                                "BUYER_PASSWORD", "BUYER_RUT", "NEED_ID"]
+        assert (path.stat().st_mode & 0o777) == 0o600
+        for role, prefix in (("admin", "ADMIN"), ("advisor", "ADVISOR"), ("buyer", "BUYER")):
+            account = authenticate(driver, values[f"{prefix}_EMAIL"], values[f"{prefix}_PASSWORD"])
+            assert account is not None and account["role"] == role
+            if role == "buyer":
+                assert account["buyer_rut"] == values["BUYER_RUT"]
+        found = match_need(driver, fetch_catalog(driver), values["NEED_ID"], viewer=COMMAND_LINE, limit=5,
+                           ranker=prior(), counts=PlannerCountsCache().get(driver))
+        assert found["candidates"], "NEED_ID has candidates"
+        need, _, _ = driver.execute_query("MATCH (n:Need {id: $id}) RETURN n.buyer_rut AS rut, n.status AS status",
+                                          id=values["NEED_ID"])
+        assert dict(need[0]) == {"rut": values["BUYER_RUT"], "status": "open"}
+
+        again = runner.invoke("users", "demo", "--file", str(path))
+        assert again.exit_code == 0 and "3 reutilizadas" in again.output
+        assert read_env(path) == values
+        path.unlink()  # the passwords are lost: new ones, same accounts
+        third = runner.invoke("users", "demo", "--file", str(path))
+        assert third.exit_code == 0 and "3 con contraseña nueva" in third.output
+        assert read_env(path)["BUYER_PASSWORD"] != values["BUYER_PASSWORD"]
+    finally:
+        driver.execute_query("MATCH (u:User) WHERE u.email ENDS WITH '@demo.encadena.cl' DETACH DELETE u")

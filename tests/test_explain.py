@@ -38,9 +38,10 @@ RAW = {"tier": 0, "distance_km": 12.4, "other_certifications": 0, "alliances_wit
 @pytest.mark.parametrize(
     ("feature", "value", "candidate", "raw", "expected"),
     [
-        ("sector_similarity", 1.0, {}, {}, "Opera en el rubro que usted busca (CIIU 1050)"),
+        ("sector_similarity", 1.0, {}, {}, "Opera en su rubro: Elaboración de productos lácteos (CIIU 1050)"),
         ("sector_similarity", 0.5, {"sectors": ["1071"]}, {"tier": 2},
-         "Opera en la misma división CIIU 10 que usted busca (su rubro: 1071)"),
+         "Opera en la misma división que usted busca, Elaboración de productos alimenticios (CIIU 10); su rubro: "
+         "Elaboración de productos de panadería (CIIU 1071)"),
         ("proximity", 0.66, {}, {}, "A 12 km de su planta en Rancagua"),
         ("proximity", 1.0, {}, {"distance_km": 0.0}, "En la misma comuna: su planta en Rancagua"),
         ("cert_coverage", 0.5, {"certs": [["HACCP", "valid", "2027-03-31"], ["ISO9001", "in_progress", "2027-09-01"]]},
@@ -111,14 +112,16 @@ def test_buyers_never_see_the_women_owned_share(catalog, ctx, n):
     [
         (20, {}, None),
         (0, {"in_radius": 0, "nearest_km": 123.4, "nearest_cut": "07101"},
-         "No hay proveedores de los rubros CIIU 1050 ni afines dentro de 50 km de Rancagua. Amplíe el radio: "
+         "No hay proveedores del rubro Elaboración de productos lácteos (CIIU 1050) ni afines dentro de 50 km de "
+         "Rancagua. Amplíe el radio: "
          "la empresa más cercana fuera del radio está a 123 km, en Talca; con un radio de 130 km quedaría incluida."),
         (0, {"in_radius": 4, "nearest_km": None, "nearest_cut": None},
-         "Hay 4 empresas de los rubros CIIU 1050 dentro de 50 km de Rancagua, pero ninguna tiene vigente HACCP, "
+         "Hay 4 empresas del rubro Elaboración de productos lácteos (CIIU 1050) dentro de 50 km de Rancagua, pero "
+         "ninguna tiene vigente HACCP, "
          "ISO 9001. Marque las certificaciones como deseables (no obligatorias) para verlas, o amplíe el radio."),
         (0, {"in_radius": 0, "nearest_km": None, "nearest_cut": None},
-         "No hay empresas registradas en los rubros CIIU 1050 ni en rubros afines. Revise el código de rubro o use "
-         "uno más general (su división o sección CIIU)."),
+         "No hay empresas registradas del rubro Elaboración de productos lácteos (CIIU 1050) ni en rubros afines. "
+         "Revise el rubro o use uno más general (su división o sección CIIU)."),
         (3, {"in_radius": 3, "nearest_km": 80.0, "nearest_cut": "07101"},
          "Solo 3 proveedores cumplen los criterios dentro de 50 km de Rancagua. Para ver más, amplíe el radio: la "
          "empresa más cercana fuera del radio está a 80 km, en Talca; con un radio de 90 km quedaría incluida."),

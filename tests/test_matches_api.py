@@ -167,7 +167,8 @@ def test_need_without_candidates_says_so_and_suggests_a_wider_radius(client, key
     body = matches(client, need, keys["advisor"])
 
     assert body["candidates"] == []
-    assert body["message"].startswith("No hay proveedores de los rubros CIIU 0721 ni afines dentro de 15 km "
+    assert body["message"].startswith("No hay proveedores del rubro Extracción de minerales de uranio y torio "
+                                      "(CIIU 0721) ni afines dentro de 15 km "
                                       "de Coihaique. Amplíe el radio")
     assert "con un radio de" in body["message"]
     assert body["shares"] == {"top": 0, "micro": None, "women_owned": None}

@@ -1,4 +1,4 @@
-"""Batch recommendation reports on a real Neo4j: the demo data set (500 firms) plus needs seeded here.
+"""Batch recommendation reports on a real Neo4j: the demo data set (``tests.helpers.DEMO_FIRMS``) plus needs seeded here.
 
 The seeded buyer has three open needs: one in Isla de Pascua in a sector nobody supplies (a supply
 gap), one whose HACCP is mandatory where three firms hold it only in progress (a certification
@@ -28,29 +28,17 @@ from application.reports.run import compute
 from graph_schema.reference import fetch_catalog
 from matching.explain import number
 from matching.reports import ReportParams
-from scripts.demo.generator import firm_ruts
-from scripts.demo.writer import demo_counts, demo_firm_exists
-from tests.helpers import auth, make_rut
+from tests.helpers import auth, load_demo, make_rut
 from tests.matching_seed import cleanup, firm, seed_buyer, seed_firms, seed_need, tag_for
 
-DEMO_FIRMS = 500
 AS_OF = 1_795_000_000.0  # 2026-11-18, fixed so that two runs compare byte for byte
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 @pytest.fixture(scope="module")
 def demo(driver):
-    """The demo data set at 500 firms (loaded unless that very set is already there)."""
-    from click.testing import CliRunner
-
-    from scripts.cli import main
-
-    counts = demo_counts(driver)
-    if counts["firms"] != DEMO_FIRMS or not demo_firm_exists(driver, firm_ruts(DEMO_FIRMS, 1)[0]):
-        result = CliRunner().invoke(main, ["demo-data", "--firms", str(DEMO_FIRMS), "--reset"],
-                                    catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-    return fetch_catalog(driver)
+    """The demo data set (``tests.helpers.load_demo``)."""
+    return load_demo(driver)
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from application.training import load_history
-from graph_schema.reference import fetch_catalog
 from graph_schema.training_data import labeled_rows
 from matching.features import ALL_FEATURES
 from matching.matcher import score_candidates
 from matching.ranker import prior
 from matching.training import METRIC, train
-from scripts.demo.generator import firm_ruts
-from scripts.demo.writer import demo_counts, demo_firm_exists
-from tests.helpers import auth, make_rut
+from tests.helpers import auth, load_demo, make_rut
 from tests.matching_seed import (
     cleanup,
     firm,
@@ -29,21 +26,11 @@ from tests.matching_seed import (
     tag_for,
 )
 
-# The demo data set the batch-report tests load too, so the suite loads it once.
-DEMO_FIRMS = 500
-
 
 @pytest.fixture(scope="module")
 def demo(driver):
-    """The demo data set at 500 firms, with its simulated buyers' decisions (loaded unless already there)."""
-    from click.testing import CliRunner
-
-    from scripts.cli import main
-
-    if demo_counts(driver)["firms"] != DEMO_FIRMS or not demo_firm_exists(driver, firm_ruts(DEMO_FIRMS, 1)[0]):
-        result = CliRunner().invoke(main, ["demo-data", "--firms", str(DEMO_FIRMS), "--reset"], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-    return fetch_catalog(driver)
+    """The demo data set with its simulated buyers' decisions (``tests.helpers.load_demo``)."""
+    return load_demo(driver)
 
 
 @pytest.fixture(scope="module")

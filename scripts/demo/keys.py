@@ -58,11 +58,12 @@ def read_env(path: Path) -> dict[str, str]:
     return out
 
 
-def write_env(path: Path, values: dict[str, str]) -> None:
-    """Write the keys readable by the owner only (they are secrets)."""
+def write_env(path: Path, values: dict[str, str], order: tuple[str, ...] = ENV_ORDER,
+              header: str = "Encadena demo keys (encadena keys demo)") -> None:
+    """Write the values (secrets) readable by the owner only, in ``order``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# Encadena demo keys (encadena keys demo). Load them with: source " + str(path)]
-    lines += [f"{name}={values[name]}" for name in ENV_ORDER if name in values]
+    lines = [f"# {header}. Load them with: source {path}"]
+    lines += [f"{name}={values[name]}" for name in order if name in values]
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.chmod(tmp, 0o600)

@@ -261,12 +261,15 @@ Point = tuple[float, float]
 
 
 def _spread(points: dict[str, Point], halves: dict[str, Point], view: _View) -> dict[str, Point]:
-    """Marker centres: each at its comuna's centroid, or, when that would cover a marker placed
-    before it (a better rank), at the nearest free spot within a few marker heights."""
+    """Marker centres: each at its comuna's centroid (moved inside the view when a long marker near
+    the edge would be cut), or, when that would cover a marker placed before it (a better rank), at
+    the nearest free spot within a few marker heights."""
     placed: dict[str, Point] = {}
     boxes: list[tuple[float, float, float, float]] = []
     for cut, (x, y) in points.items():
         hw, hh = halves[cut]
+        x = min(max(x, hw), view.width - hw)
+        y = min(max(y, hh), view.height - hh)
         spot = (x, y)
         if any(_overlap(_box(x, y, hw, hh), b) for b in boxes):
             tries = (
