@@ -253,8 +253,8 @@ class _Search:
         seeds = self.starts()
         improved: set[Members] = set()
         self.guaranteed = True
-        for group in knapsack_groups(p):
-            members = self.drop_passengers(list(group))
+        for covering in knapsack_groups(p):
+            members = self.drop_passengers(list(covering))
             if members is not None and members not in improved:
                 improved.add(members)
                 self.improve(members)
@@ -269,7 +269,6 @@ class _Search:
             if group is not None and group not in improved:
                 improved.add(group)
                 self.improve(group)
-        self.guaranteed = False
 
 
     def best_apart(self) -> Members | None:
