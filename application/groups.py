@@ -167,7 +167,7 @@ def propose_group(graph: Graph, catalog: Catalog, need_id: str, ruts: list[str],
     ruts = list(dict.fromkeys(ruts))
     if not 2 <= len(ruts) <= MAX_GROUP_SIZE:
         raise InvalidInput(FieldError("ruts", f"Un grupo tiene de 2 a {MAX_GROUP_SIZE} empresas distintas."))
-    values = dict(values)
+    values = {**values, "created_by": viewer.actor, "created_by_name": viewer.name}
     if viewer.advisor_id:
         if values.get("advisor_id") and values["advisor_id"] != viewer.advisor_id:
             raise Forbidden(f"Su cuenta es del asesor {viewer.advisor_id}; no puede proponer a nombre de otro.")

@@ -101,7 +101,8 @@ CREATE_GROUP_PROPOSAL: LiteralString = """
 MATCH (n:Need {id: $need_id})
 CREATE (p:Proposal {id: $id, need_id: $need_id, kind: 'group', group_key: $group_key, note: $note,
                     status: 'pending', created_at: datetime($now), project_id: $project_id,
-                    model_version: $model_version, volume_uf: $volume_uf})
+                    model_version: $model_version, volume_uf: $volume_uf, created_by: $created_by,
+                    created_by_name: $created_by_name})
 CREATE (p)-[:FOR]->(n)
 WITH p
 UNWIND $members AS member
@@ -248,7 +249,8 @@ def create_group_proposal(driver: Graph, need_id: str, members: list[dict], valu
         tx.run(CREATE_GROUP_PROPOSAL, id=proposal_id, need_id=need_id, group_key=group_key, members=members,
                note=values.get("note", ""), now=now, project_id=values.get("project_id"),
                model_version=values.get("model_version"), volume_uf=values.get("volume_uf"),
-               advisor_id=values.get("advisor_id")).consume()
+               advisor_id=values.get("advisor_id"), created_by=values.get("created_by"),
+               created_by_name=values.get("created_by_name")).consume()
         return tx.run(GET_PROPOSAL, id=proposal_id, buyer=None).single(strict=True)["proposal"]
 
     with driver.session() as session:

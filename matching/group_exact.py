@@ -28,6 +28,8 @@ from re-solving with a cut per group found: ``|S xor T| >= DIVERSE_DIFFERENCE`` 
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Sequence
 
@@ -65,6 +67,24 @@ OPTIONS: dict[str, bool | int | float] = {
 }
 # Below this much time left a solve is not worth starting.
 MIN_SOLVE_S = 0.005
+
+
+def _first_highs_quietly() -> None:
+    """HiGHS prints a banner when a process makes its first ``Highs()``, before any option can be set
+    (ERGO-Code/HiGHS#1702): make that first one with standard output pointed at /dev/null, so the
+    banner does not land in the CLI's output or the server's log."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_first_highs_quietly()
 
 
 class _Rows:

@@ -35,6 +35,8 @@ MATRIX = [
     ("A's need page", "GET", "/app/needs/{need}", None, OWN_NEED),
     ("propose a missing firm", "POST", "/app/needs/{need}/proposals", {"rut": "1-9"},
      expect(TO_LOGIN, 403, 403, 302, 302)),
+    ("propose a group of missing firms", "POST", "/app/needs/{need}/group-proposals", {"rut": ["1-9", "2-7"]},
+     expect(TO_LOGIN, 403, 403, 302, 302)),
     ("decide without a decision", "POST", "/app/proposals/{proposal}/decision", {"reason": ""},
      expect(TO_LOGIN, 422, 404, 403, 422)),
     ("open needs", "GET", "/app/needs", None, STAFF),

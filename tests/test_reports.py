@@ -1,4 +1,4 @@
-"""Batch recommendation reports on a real Neo4j: the demo data set (``tests.helpers.DEMO_FIRMS``) plus needs seeded here.
+"""Batch recommendation reports on a real Neo4j: the demo data set (``tests.helpers``) plus needs seeded here.
 
 The seeded buyer has three open needs: one in Isla de Pascua in a sector nobody supplies (a supply
 gap), one whose HACCP is mandatory where three firms hold it only in progress (a certification

@@ -77,6 +77,8 @@ def register(bp: Blueprint) -> None:
             return render_need_page(proposal["need_id"], errors=errors, values={"reason": reason}, status=422)
         result = proposals.decide(get_driver(), proposal_id, decision, reason or None, viewer)
         firm = (result["proposal"].get("firm") or {}).get("name", "la empresa")
+        if result["proposal"].get("kind") == "group":
+            firm = f"un grupo de {len(result['proposal'].get('firms') or [])} empresas"
         if decision == "accepted":
             flash(f"Aceptó la propuesta de {firm}. Quedó registrada una alianza.", "success")
         else:

@@ -45,6 +45,9 @@ NEED_FILL, NEED_STROKE = "#fcd34d", "#92400e"
 RADIUS_COLOUR = "#1d4ed8"
 MARKER_FILL, MARKER_TEXT = "#1e3a8a", "#ffffff"
 GROUP_COLOUR = "#6d28d9"
+# Group lines differ by dash as well as colour, so they stay apart for anyone (and in print).
+GROUP_STYLES = (("#6d28d9", ""), ("#0f766e", "10 6"), ("#b45309", "3 5"), ("#be185d", "14 5 3 5"),
+                ("#334155", "6 3"))
 LABEL_COLOUR = "#111827"
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 
@@ -91,13 +94,18 @@ def need_map_svg(
     groups: Iterable[Sequence[str]] | None = None,
     width: int = DEFAULT_WIDTH,
     id_prefix: str = "mapa",
+    noun: tuple[str, str] = ("candidato", "candidatos"),
+    fit_radius: bool = True,
 ) -> Markup:
     """An SVG map of a need: its comuna, search radius, candidates by rank and group links.
 
     ``candidates`` are ``(comuna CUT, rank)`` pairs; candidates sharing a comuna share one marker
     listing their ranks. ``groups`` are lists of comuna CUTs joined by a line, in order. ``width``
     is the view box's width in user units (the SVG itself is drawn 100% wide); ``id_prefix`` keeps
-    the title and description ids unique when a page shows more than one map.
+    the title and description ids unique when a page shows more than one map. ``noun`` names what
+    the markers' numbers count, singular and plural (the group offers' map numbers groups).
+    ``fit_radius=False`` frames the marked comunas rather than the whole search radius (groups
+    gather near the buyer; the radius would leave their lines a few pixels long).
     """
     candidates = list(candidates)
     groups = [list(g) for g in groups or ()]
@@ -106,17 +114,18 @@ def need_map_svg(
             raise ValueError(f"unknown comuna CUT {cut!r}")
     need = shapes[need_cut]
     ranks: dict[str, list[int]] = {}
-    for cut, rank in sorted(candidates, key=lambda c: c[1]):
+    for cut, rank in sorted(set(candidates), key=lambda c: c[1]):
         ranks.setdefault(cut, []).append(rank)
-    view = _fit_view(need, radius_km, [shapes[c] for c in ranks], width)
+    shown = dict.fromkeys([*ranks, *(c for g in groups for c in g)])
+    view = _fit_view(need, radius_km if fit_radius else 0.0, [shapes[c] for c in shown], width)
     font = FONT * width
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="need-map" viewBox="0 0 {view.width} {view.height}" '
         f'width="100%" role="img" aria-labelledby="{id_prefix}-title" aria-describedby="{id_prefix}-desc" '
         f'font-family="{escape(FONT_FAMILY)}" font-size="{_n(font)}">',
-        f'<title id="{id_prefix}-title">{escape(_title(need, radius_km, ranks))}</title>',
-        f'<desc id="{id_prefix}-desc">{escape(_description(shapes, ranks, groups))}</desc>',
+        f'<title id="{id_prefix}-title">{escape(_title(need, radius_km, ranks, noun))}</title>',
+        f'<desc id="{id_prefix}-desc">{escape(_description(shapes, ranks, groups, noun))}</desc>',
     ]
 
     paths = [(s.cut, _path(s.geometry, view)) for s in shapes.in_bbox(*view.bbox(pad=0.02))]
@@ -139,13 +148,15 @@ def need_map_svg(
     )
     parts.append(f'<circle class="map-centre" cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(font * 0.2)}" fill="{NEED_STROKE}"/>')
 
-    for group in groups:
+    for i, group in enumerate(groups):
         stops = [view.xy(shapes[c].lon, shapes[c].lat) for c in dict.fromkeys(group)]
         if len(stops) > 1:
+            colour, dashes = GROUP_STYLES[i % len(GROUP_STYLES)]
+            dash = f' stroke-dasharray="{dashes}"' if dashes else ""
             d = "M" + " L".join(f"{_n(x)} {_n(y)}" for x, y in stops)
             parts.append(
-                f'<path class="map-group" d="{d}" fill="none" stroke="{GROUP_COLOUR}" stroke-width="3" '
-                'stroke-linecap="round" stroke-linejoin="round" vector-effect="non-scaling-stroke"/>'
+                f'<path class="map-group" data-group="{i + 1}" d="{d}" fill="none" stroke="{colour}"{dash} '
+                'stroke-width="3" stroke-linecap="round" stroke-linejoin="round" vector-effect="non-scaling-stroke"/>'
             )
 
     # Markers (moved off each other when they would overlap), then names placed where they
@@ -170,7 +181,7 @@ def need_map_svg(
         (x, y), (hw, hh) = at[cut], halves[cut]
         parts.append(
             f'<g class="map-candidate" data-cut="{cut}"><title>{escape(shapes[cut].name)}: '
-            f'{"candidato" if len(rs) == 1 else "candidatos"} {", ".join(map(str, rs))}</title>'
+            f'{noun[0] if len(rs) == 1 else noun[1]} {", ".join(map(str, rs))}</title>'
             f'<rect x="{_n(x - hw)}" y="{_n(y - hh)}" width="{_n(2 * hw)}" height="{_n(2 * hh)}" rx="{_n(hh)}" '
             f'fill="{MARKER_FILL}" stroke="{MARKER_TEXT}" stroke-width="1.5" vector-effect="non-scaling-stroke"/>'
             f'<text class="map-rank" x="{_n(x)}" y="{_n(y + font * 0.35)}" text-anchor="middle" '
@@ -325,23 +336,23 @@ def _place_label(name, x, y, half_w, half_h, font, bold, taken, view: _View) -> 
     )
 
 
-def _title(need: ComunaShape, radius_km: float, ranks: dict[str, list[int]]) -> str:
-    n = sum(len(r) for r in ranks.values())
+def _title(need: ComunaShape, radius_km: float, ranks: dict[str, list[int]], noun: tuple[str, str]) -> str:
+    n = len({r for rs in ranks.values() for r in rs})
     if not n:
-        found = "sin candidatos"
+        found = f"sin {noun[1]}"
     else:
-        found = (f"{n} {'candidato' if n == 1 else 'candidatos'} en "
+        found = (f"{n} {noun[0] if n == 1 else noun[1]} en "
                  f"{len(ranks)} {'comuna' if len(ranks) == 1 else 'comunas'}")
     return f"Mapa: {need.name}, radio de {km_text(radius_km)}, {found}"
 
 
-def _description(shapes: ComunaShapes, ranks: dict[str, list[int]], groups) -> str:
+def _description(shapes: ComunaShapes, ranks: dict[str, list[int]], groups, noun: tuple[str, str]) -> str:
     sentences = [
         "La comuna de la necesidad aparece destacada y el radio de búsqueda como un círculo punteado."
     ]
     if ranks:
         listed = "; ".join(f"{shapes[c].name}: {', '.join(map(str, rs))}" for c, rs in ranks.items())
-        sentences.append(f"Candidatos por comuna, con su lugar en la lista: {listed}.")
+        sentences.append(f"{noun[1].capitalize()} por comuna, con su número en la lista: {listed}.")
     for i, group in enumerate(groups, start=1):
         names = ", ".join(shapes[c].name for c in dict.fromkeys(group))
         sentences.append(f"Grupo {i}, unido por una línea: {names}.")
