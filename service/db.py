@@ -22,8 +22,9 @@ WEB_RETRY_TIME_S = 2.0
 class Neo4jExtension:
     """Holds one driver per process (a fork gets its own), keyed by pid."""
 
-    def __init__(self, uri: str, user: str, password: str, database: str):
+    def __init__(self, uri: str, user: str, password: str, database: str, query_timeout: float | None = None):
         self.uri, self.user, self.password, self.database = uri, user, password, database
+        self.query_timeout = query_timeout
         self._driver: Graph | None = None
         self._pid: int | None = None
         atexit.register(self.close)
@@ -33,7 +34,7 @@ class Neo4jExtension:
         if self._driver is None or self._pid != os.getpid():
             # Never reuse a driver created before a fork: its sockets belong to the parent.
             self._driver = make_graph(self.uri, self.user, self.password, self.database,
-                                      max_transaction_retry_time=WEB_RETRY_TIME_S)
+                                      query_timeout=self.query_timeout, max_transaction_retry_time=WEB_RETRY_TIME_S)
             self._pid = os.getpid()
         return self._driver
 
@@ -47,7 +48,7 @@ def init_app(app: Flask) -> None:
     """Register the extension; the driver itself is created on first use in each process."""
     app.extensions[_EXTENSION] = Neo4jExtension(
         app.config["NEO4J_URI"], app.config["NEO4J_USERNAME"], app.config["NEO4J_PASSWORD"],
-        app.config["NEO4J_DATABASE"],
+        app.config["NEO4J_DATABASE"], app.config.get("QUERY_TIMEOUT_SECONDS"),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, json, request
-from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -107,6 +107,19 @@ def register_error_handlers(app: Flask) -> None:
             503, "La base de datos no está disponible en este momento; intente nuevamente en unos segundos.",
             headers={"Retry-After": "5"}, type_="base-de-datos-no-disponible",
         )
+
+    @app.errorhandler(ClientError)
+    def _neo4j_refused(exc: ClientError):
+        code = exc.code or ""
+        if code.startswith("Neo.ClientError.Transaction.TransactionTimedOut"):
+            log.warning("Query cut by its timeout on %s %s: %s", request.method, request.path, code)
+            return problem(503, "La consulta tardó más de lo permitido y se canceló; intente de nuevo en unos "
+                                "segundos o con filtros más acotados.", headers={"Retry-After": "5"},
+                           type_="consulta-demasiado-larga")
+        if code == "Neo.ClientError.Transaction.InvalidBookmark":
+            return problem(400, "El encabezado X-Encadena-Bookmarks no trae marcadores válidos; envíe el que devolvió "
+                                "una escritura anterior, o ninguno.", type_="marcador-invalido")
+        return _unexpected(exc)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -72,8 +72,50 @@ def data_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("encadena-data")
 
 
+# Jobs in the suite: short leases, so a test that kills a worker sees its job retried within seconds.
+TEST_JOBS = {"JOB_LEASE_SECONDS": "6"}
+
+
+class Worker:
+    """``encadena worker`` in a subprocess, as ``make run`` starts it beside gunicorn."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 1, worker_type: str = "process"):
+        self.log_path = log_dir / f"worker-{time.monotonic_ns()}.log"
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [str(Path(sys.executable).with_name("encadena")), "worker", "--workers", str(workers),
+                 "--worker-type", worker_type],
+                cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+            )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+
+
+def app_env(settings: Settings, data_dir: Path) -> dict[str, str]:
+    """Everything a child process (gunicorn, a worker) needs to share this run's Neo4j, queue and files."""
+    return {**neo4j_env(settings), "ENCADENA_DATA_DIR": str(data_dir), **TEST_LIMITS, **TEST_JOBS}
+
+
 @pytest.fixture(scope="session")
-def app(driver, settings, data_dir):
+def job_worker(driver, settings, data_dir, tmp_path_factory):
+    """One job worker for the session, on this run's own SQLite queue under its data folder."""
+    worker = Worker(app_env(settings, data_dir), tmp_path_factory.mktemp("worker"))
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def app(driver, settings, data_dir, job_worker):
     return create_app({
         "TESTING": True,
         "NEO4J_URI": settings.neo4j_uri,
@@ -83,6 +125,7 @@ def app(driver, settings, data_dir):
         "API_KEY_CACHE_SECONDS": 0,
         "ENCADENA_DATA_DIR": str(data_dir),
         **TEST_LIMITS,
+        **TEST_JOBS,
     })
 
 
@@ -180,9 +223,8 @@ class Gunicorn:
 
 
 @pytest.fixture(scope="session")
-def live_url(driver, settings, data_dir, tmp_path_factory):
+def live_url(driver, settings, data_dir, job_worker, tmp_path_factory):
     """gunicorn with two workers, as ``make run`` serves, for the tests that need real processes."""
-    server = Gunicorn({**neo4j_env(settings), "ENCADENA_DATA_DIR": str(data_dir), **TEST_LIMITS},
-                      tmp_path_factory.mktemp("gunicorn"))
+    server = Gunicorn(app_env(settings, data_dir), tmp_path_factory.mktemp("gunicorn"))
     yield server.wait()
     server.stop()
