@@ -228,3 +228,20 @@ def live_url(driver, settings, data_dir, job_worker, tmp_path_factory):
     server = Gunicorn(app_env(settings, data_dir), tmp_path_factory.mktemp("gunicorn"))
     yield server.wait()
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def private_neo4j(settings, tmp_path_factory):
+    """A Neo4j of the fault tests' own (port and folder of its own), migrated with reference data;
+    tests may kill, stop and start it. Never the shared test instance."""
+    from tests.faults import PrivateNeo4j
+
+    instance = PrivateNeo4j(tmp_path_factory.mktemp("private-neo4j"), free_port(), settings)
+    instance.start()
+    try:
+        instance.encadena("migrate")
+        instance.encadena("load-reference")
+        yield instance
+    finally:
+        instance.close()
+        instance.stop()
