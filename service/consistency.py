@@ -1,8 +1,9 @@
 """Read your own writes across workers, hosts and a Neo4j cluster: bookmarks in and out of requests.
 
 Every request's queries share one bookmark manager (``graph_schema.driver.use_bookmarks``), seeded
-with the bookmarks the client sent in ``X-Encadena-Bookmarks`` and with the latest ones this process
-saw. A successful write answers with the bookmarks of its own commits in the same header; a client
+with the bookmarks the client sent in ``X-Encadena-Bookmarks`` (never with bookmarks the process
+kept from other requests: after ``encadena restore`` those would name transactions the restored
+database never had, and every read would wait for them). A successful write answers with the bookmarks of its own commits in the same header; a client
 that sends them back with its next request, to any worker of any host, reads after that write (on a
 cluster, Neo4j waits until the member serving the read has applied it). On one server every
 bookmark is already satisfied, so the header costs nothing there.
@@ -11,7 +12,6 @@ bookmark is already satisfied, so the header costs nothing there.
 from __future__ import annotations
 
 import re
-import threading
 
 from flask import Flask, Response, g, request
 
@@ -22,9 +22,6 @@ HEADER = "X-Encadena-Bookmarks"
 MAX_BOOKMARKS = 16
 BOOKMARK_PATTERN = re.compile(r"^[A-Za-z0-9+/=:_.-]{1,512}$")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-_latest: frozenset[str] = frozenset()
-_latest_lock = threading.Lock()
 
 
 def parse_header(value: str | None) -> list[str]:
@@ -42,23 +39,19 @@ def _begin() -> None:
     if not request.path.startswith("/api/"):
         return
     given = parse_header(request.headers.get(HEADER))
-    manager, token = use_bookmarks([*given, *_latest])
+    manager, token = use_bookmarks(given)
     g.bookmarks = (manager, token)
 
 
 def _finish(response: Response) -> Response:
-    global _latest
     held = g.pop("bookmarks", None)
     if held is None:
         return response
     manager, token = held
     stop_using_bookmarks(token)
     bookmarks = manager.get_bookmarks()
-    if bookmarks:
-        with _latest_lock:
-            _latest = frozenset(bookmarks)
-        if request.method in WRITE_METHODS and response.status_code < 400:
-            response.headers[HEADER] = ",".join(sorted(bookmarks))
+    if bookmarks and request.method in WRITE_METHODS and response.status_code < 400:
+        response.headers[HEADER] = ",".join(sorted(bookmarks))
     return response
 
 
