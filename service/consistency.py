@@ -3,10 +3,11 @@
 Every request's queries share one bookmark manager (``graph_schema.driver.use_bookmarks``), seeded
 with the bookmarks the client sent in ``X-Encadena-Bookmarks`` (never with bookmarks the process
 kept from other requests: after ``encadena restore`` those would name transactions the restored
-database never had, and every read would wait for them). A successful write answers with the bookmarks of its own commits in the same header; a client
-that sends them back with its next request, to any worker of any host, reads after that write (on a
-cluster, Neo4j waits until the member serving the read has applied it). On one server every
-bookmark is already satisfied, so the header costs nothing there.
+database never had, and every read would wait for them). A successful write answers with the
+bookmarks of its own commits in the same header; a client that sends them back with its next
+request, to any worker of any host, reads after that write (on a cluster, Neo4j waits until the
+member serving the read has applied it). On one server every bookmark is already satisfied, so the
+header costs nothing there.
 """
 
 from __future__ import annotations
