@@ -29,6 +29,7 @@ from rich.table import Table
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = REPO_ROOT / "scripts" / "load_locustfile.py"
 RESULTS = REPO_ROOT / "bench" / "results"
+WARM_UP_S = 20
 SEARCH_WORDS = ("panaderia", "cooperativa", "transporte", "construccion", "agricola", "textil", "quesos",
                 "mantencion", "limpieza", "madera", "ferreteria", "imprenta", "pesquera", "miel", "vinos")
 AREAS = (("1071", "Rancagua"), ("4923", "Santiago"), ("1050", "Osorno"), ("8121", "Antofagasta"),
@@ -65,8 +66,10 @@ def _params(driver, tag: str, seed: int) -> tuple[dict, list[str]]:
         raise click.ClickException("No buyer has open needs: load the demo data first (`encadena demo-data`).")
     buyer_rut, needs = records[0]["rut"], records[0]["needs"]
     rng = random.Random(seed)
+    # Large firms cannot be proposed (a 422 by design): the advisors draw from the others.
     firms, _, _ = driver.execute_query(
-        "MATCH (f:Firm) WITH f.rut AS rut SKIP $skip LIMIT 2000 RETURN collect(rut) AS r", skip=rng.randint(0, 1000))
+        "MATCH (f:Firm) WHERE coalesce(f.size_segment, '') <> 'grande' WITH f.rut AS rut SKIP $skip LIMIT 2000 "
+        "RETURN collect(rut) AS r", skip=rng.randint(0, 1000))
     buyer_id, buyer_key = create_key(driver, "buyer", buyer_rut, label=f"bench load {tag}")
     advisor_id, advisor_key = create_key(driver, "advisor", None, label=f"bench load {tag}")
     return ({"tag": tag, "buyer_rut": buyer_rut, "needs": needs[:200], "ruts": firms[0]["r"],
@@ -81,8 +84,15 @@ def _locust(url: str, params_path: Path, users: int, seconds: int, prefix: Path)
                     "--csv", str(prefix), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"],
                    cwd=REPO_ROOT, env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    timeout=seconds + 120)
+    with open(f"{prefix}_failures.csv", encoding="utf-8") as fh:
+        failures = [{"operation": r["Name"], "error": r["Error"], "count": int(r["Occurrences"])}
+                    for r in csv.DictReader(fh)]
     with open(f"{prefix}_stats.csv", encoding="utf-8") as fh:
-        return [row for row in csv.DictReader(fh)]
+        return [{**row, "failures": failures} for row in csv.DictReader(fh)]
+
+
+def _failures(stats: list[dict]) -> list[dict]:
+    return stats[0]["failures"] if stats else []
 
 
 def _rows(stats: list[dict]) -> list[dict]:
@@ -135,12 +145,16 @@ def bench_load(users: int, minutes: float, baseline_seconds: int, workers: int |
             with tempfile.TemporaryDirectory(prefix="encadena-load-") as work, Gunicorn(workers) as server:
                 params_path = Path(work) / "params.json"
                 params_path.write_text(json.dumps(params), encoding="utf-8")
-                console.print(f"{firms:,} firms; gunicorn on {server.url}; baseline: 1 user for {baseline_seconds} s")
+                console.print(f"{firms:,} firms; gunicorn on {server.url}; warm-up, then a baseline of 1 user for "
+                              f"{baseline_seconds} s")
+                # Every worker loads the ranker, the catalog and the planner's counts on its first requests.
+                _locust(server.url, params_path, 4, WARM_UP_S, Path(work) / "warm-up")
                 baseline = _rows(_locust(server.url, params_path, 1, baseline_seconds, Path(work) / "baseline"))
                 memory_start = _rss_mb(_worker_pids(server.proc.pid))
                 console.print(f"load: {users} users for {minutes:g} min")
                 started = time.monotonic()
-                load = _rows(_locust(server.url, params_path, users, int(minutes * 60), Path(work) / "load"))
+                load_stats = _locust(server.url, params_path, users, int(minutes * 60), Path(work) / "load")
+                load, failures = _rows(load_stats), _failures(load_stats)
                 seconds = time.monotonic() - started
                 memory_end = _rss_mb(_worker_pids(server.proc.pid))
         finally:
@@ -153,7 +167,7 @@ def bench_load(users: int, minutes: float, baseline_seconds: int, workers: int |
                   f"(max {memory_start['max_mb']}), end {memory_end['total_mb']} MB (max {memory_end['max_mb']})")
     data = {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "firms": firms, "users": users,
             "minutes": minutes, "seconds": round(seconds, 1), "load": load, "baseline": baseline,
-            "memory_start": memory_start, "memory_end": memory_end,
+            "memory_start": memory_start, "memory_end": memory_end, "failures": failures,
             "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "load": os.getloadavg()[0]}}
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"load-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}.md"
@@ -167,6 +181,8 @@ def bench_load(users: int, minutes: float, baseline_seconds: int, workers: int |
             fh.write("```\n\n")
         fh.write(f"gunicorn workers' memory (RSS): start {memory_start}, end {memory_end}\n\n")
         fh.write("```json\n" + json.dumps(data, indent=2, ensure_ascii=False) + "\n```\n")
+    for failure in failures:
+        console.print(f"  error: {failure['operation']}: {failure['error']} ({failure['count']})", style="red")
     console.print(f"Results: {path.relative_to(REPO_ROOT)}")
     if any(r["errors"] for r in load):
         raise SystemExit(1)

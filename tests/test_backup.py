@@ -7,12 +7,16 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from graph_schema.digest import graph_digest
 from graph_schema.keys import create_key
 from tests.faults import ENCADENA
 from tests.test_fault_import import record_figures
 
 
+# Starting Neo4j (twice here) takes up to a minute each on a busy 2-core machine.
+@pytest.mark.timeout(900)
 def test_backup_wipe_restore_gives_back_the_same_graph(private_neo4j, tmp_path):
     neo4j = private_neo4j
     graph = neo4j.graph()

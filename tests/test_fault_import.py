@@ -11,6 +11,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from application.access import Viewer
 from application.imports import import_file
 from application.job_queue import JobQueue
@@ -64,6 +66,8 @@ def wait_for(graph, job_id: str, done, timeout: float, step: float = 0.2) -> dic
         time.sleep(step)
 
 
+# Starting Neo4j (twice here) takes up to a minute each on a busy 2-core machine.
+@pytest.mark.timeout(900)
 def test_neo4j_killed_mid_import_then_restarted_leaves_the_graph_a_clean_import_gives(private_neo4j, tmp_path):
     neo4j = private_neo4j
     env = {**neo4j.env, "ENCADENA_DATA_DIR": str(tmp_path / "data"), "JOB_LEASE_SECONDS": "6"}
