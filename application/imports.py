@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -31,6 +31,7 @@ from matching.collector import cyclic_gc_paused
 from matching.dedupe import DUPLICATE_THRESHOLD, FirmName, Match, find_duplicates
 from matching.errors import InvalidInput
 from matching.imports import MergedFirm, ParsedFile, RowError, merge_by_rut, parse_import
+from matching.pair_model import PairModel
 
 DEFAULT_BATCH_SIZE = 10_000
 # Write transactions in flight at once: Neo4j commits one batch while it runs the next one's query.
@@ -140,26 +141,37 @@ def _membership_order(firm: MergedFirm) -> int:
 
 def import_file(driver: Graph, catalog: Catalog, data: bytes, *, now: str, source: str = "import",
                 dry_run: bool = False, batch_size: int = DEFAULT_BATCH_SIZE, threshold: float = DUPLICATE_THRESHOLD,
-                on_progress: Progress | None = None, batches: BatchLog | None = None) -> ImportReport:
+                on_progress: Progress | None = None, pair_model: PairModel | None = None,
+                batches: BatchLog | None = None) -> ImportReport:
     """Read and validate ``data`` (CSV or JSON lines), then ``import_firms``; ``ImportFileError`` when
     the file cannot be read at all. Progress stages: ``read``, ``write``, ``dedupe``."""
     step = (lambda done, total: on_progress("read", done, total)) if on_progress else None
     parsed = parse_import(data, catalog, on_progress=step)
     return import_firms(driver, parsed, now=now, source=source, dry_run=dry_run, batch_size=batch_size,
-                        threshold=threshold, on_progress=on_progress, batches=batches)
+                        threshold=threshold, on_progress=on_progress, pair_model=pair_model,
+                        adjacency=catalog.adjacency, batches=batches)
 
 
 def import_firms(driver: Graph, parsed: ParsedFile, *, now: str, source: str = "import", dry_run: bool = False,
                  batch_size: int = DEFAULT_BATCH_SIZE, threshold: float = DUPLICATE_THRESHOLD,
-                 on_progress: Progress | None = None, batches: BatchLog | None = None) -> ImportReport:
-    """Write a parsed file's firms in batches and record possible duplicates; return the report."""
+                 on_progress: Progress | None = None, pair_model: PairModel | None = None,
+                 adjacency: Mapping[str, frozenset[str]] | None = None, batches: BatchLog | None = None,
+                 ) -> ImportReport:
+    """Write a parsed file's firms in batches and record possible duplicates; return the report.
+
+    ``pair_model`` scores the pairs (the promoted one, ``application.duplicates.serving_pair_model``;
+    the prior when None); ``adjacency`` makes neighbouring comunas evidence; ``batches`` lets an
+    import job resume after the batches an earlier attempt committed.
+    """
     with cyclic_gc_paused():
         return _import_firms(driver, parsed, now=now, source=source, dry_run=dry_run, batch_size=batch_size,
-                             threshold=threshold, on_progress=on_progress, batches=batches)
+                             threshold=threshold, on_progress=on_progress, pair_model=pair_model,
+                             adjacency=adjacency, batches=batches)
 
 
 def _import_firms(driver: Graph, parsed: ParsedFile, *, now: str, source: str, dry_run: bool, batch_size: int,
-                  threshold: float, on_progress: Progress | None, batches: BatchLog | None) -> ImportReport:
+                  threshold: float, on_progress: Progress | None, pair_model: PairModel | None,
+                  adjacency: Mapping[str, frozenset[str]] | None, batches: BatchLog | None) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(dry_run, parsed.format, parsed.encoding, parsed.delimiter, parsed.data_rows,
                           rejected=list(parsed.errors), ignored_columns=parsed.ignored_columns)
@@ -190,7 +202,7 @@ def _import_firms(driver: Graph, parsed: ParsedFile, *, now: str, source: str, d
                               dry_run=dry_run, batch_size=batch_size, on_progress=on_progress, log=batches)
         step = (lambda done, total: on_progress("dedupe", done, total)) if on_progress else None
         matches = find_duplicates([_firm_name(f, stored.get(f.rut)) for f in firms] + existing, threshold=threshold,
-                                  involving=file_ruts, on_progress=step)
+                                  involving=file_ruts, on_progress=step, model=pair_model, adjacency=adjacency)
         report.timings["duplicates"] = time.perf_counter() - started - report.timings["checks"]
         writing.result()
     report.timings["write"] = time.perf_counter() - started - report.timings["checks"]
@@ -236,8 +248,15 @@ def _write_batches(driver: Graph, firms: list[MergedFirm], report: ImportReport,
                 for f in batch for line in f.lines
             ]
         else:
-            for outcome, _ in result:
-                setattr(report, outcome, getattr(report, outcome) + 1)
+            for outcome, state in result:
+                if outcome == "skipped":
+                    rut = state["rut"]
+                    report.skipped.append({
+                        "lines": [line for f in batch if f.rut == rut for line in f.lines], "rut": rut,
+                        "reason": f"El RUT {rut} fue fusionado con otra empresa por un asesor mientras se importaba; "
+                                  "la fila no se importa para no volver a crear el duplicado."})
+                else:
+                    setattr(report, outcome, getattr(report, outcome) + 1)
         if on_progress:
             on_progress("write", done, total)
 

@@ -13,9 +13,10 @@ import os
 from typing import Any
 
 from application import imports
-from application.duplicates import scan
+from application.duplicates import scan, serving_pair_model
 from application.jobs import Enqueue, JobFailed, JobRun, TaskFunction, execute, process_graph, worker_id
 from application.reports.job import run_report_job
+from application.secrets import model_signing_key, pair_model_signing_key
 from application.settings import Settings
 from application.storage import FileStore
 from application.training import train_and_store
@@ -62,6 +63,7 @@ def run_import(run: JobRun) -> tuple[Any, list[str]]:
         run.graph, catalog_for(run.graph), data, now=params["now"], source=params["source"],
         dry_run=bool(params.get("dry_run")), batch_size=int(params.get("batch_size") or imports.DEFAULT_BATCH_SIZE),
         on_progress=run.progress, batches=log_,
+        pair_model=serving_pair_model(run.graph, pair_model_signing_key(run.settings)),
     )
     body = report.as_dict()
     if report.created + report.updated + report.unchanged == 0 and report.rejected and not report.skipped:
@@ -84,7 +86,7 @@ def training_result(report) -> dict:
 
 
 def run_training(run: JobRun) -> tuple[Any, list[str]]:
-    report = train_and_store(run.graph, catalog_for(run.graph),
+    report = train_and_store(run.graph, catalog_for(run.graph), model_signing_key(run.settings),
                              progress=lambda done, total: run.progress("histories", done, total))
     return training_result(report), []
 
@@ -97,7 +99,9 @@ def run_report(run: JobRun) -> tuple[Any, list[str]]:
 
 def run_dedupe(run: JobRun) -> tuple[Any, list[str]]:
     params = run.params
-    result = scan(run.graph, threshold=float(params["threshold"]), now=params["now"], on_progress=run.progress)
+    result = scan(run.graph, threshold=float(params["threshold"]), now=params["now"], on_progress=run.progress,
+                  model=serving_pair_model(run.graph, pair_model_signing_key(run.settings)),
+                  adjacency=catalog_for(run.graph).adjacency)
     pairs = sorted(result.pop("candidates"), key=lambda p: -p["score"])
     return {**result, "pairs_listed": pairs[:SCAN_RESULT_PAIRS]}, []
 

@@ -37,6 +37,7 @@ from matching.collector import cyclic_gc_paused
 from matching.errors import Conflict, NotFound
 from matching.features import NeedContext, need_context
 from matching.matcher import match_response
+from matching.model_store import TamperedModel, verified_pipeline
 from matching.ranker import LEARNED_PREFERENCE_BOOST, Ranker, prior
 
 log = logging.getLogger(__name__)
@@ -54,17 +55,28 @@ _BACKGROUND = ThreadPoolExecutor(max_workers=4, thread_name_prefix="encadena-rea
 
 # -- the served ranker and the planner's counts -------------------------------------------------
 
-def load_ranker(graph: Graph, version: str | None) -> Ranker:
-    """The stored model ``version`` as a servable ``Ranker`` (the prior for None)."""
+def load_ranker(graph: Graph, version: str | None, signing_key: bytes) -> Ranker:
+    """The stored model ``version`` as a servable ``Ranker`` (the prior for None).
+
+    ``TamperedModel`` when its signature under ``signing_key`` does not match or its data is not a
+    model's: callers serve the prior then (fail closed).
+    """
     if version is None:
         return prior()
-    estimator = models_repo.load_estimator(graph, version)
+    params_json, signature = models_repo.load_params(graph, version)
+    estimator = verified_pipeline(params_json, signature, signing_key)
     return Ranker(version, "learned", estimator, LEARNED_PREFERENCE_BOOST)
 
 
-def promoted_ranker(graph: Graph) -> Ranker:
-    """The ranker every process serves now: the promoted model, or the prior."""
-    return load_ranker(graph, models_repo.promoted_version(graph))
+def promoted_ranker(graph: Graph, signing_key: bytes) -> Ranker:
+    """The ranker every process serves now: the promoted model, or the prior when there is none or it
+    cannot be verified."""
+    version = models_repo.promoted_version(graph)
+    try:
+        return load_ranker(graph, version, signing_key)
+    except TamperedModel:
+        log.exception("Model %s refused; the prior serves", version)
+        return prior()
 
 
 class ServedRanker:
@@ -75,7 +87,8 @@ class ServedRanker:
     version within the interval.
     """
 
-    def __init__(self, recheck_seconds: float = MODEL_RECHECK_SECONDS):
+    def __init__(self, signing_key: bytes, recheck_seconds: float = MODEL_RECHECK_SECONDS):
+        self.signing_key = signing_key
         self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
         self._ranker: Ranker = prior()
@@ -90,8 +103,8 @@ class ServedRanker:
             version = models_repo.promoted_version(graph)
             if version != (self._ranker.version if self._ranker.kind == "learned" else None):
                 try:
-                    self._ranker = load_ranker(graph, version)
-                except Exception:  # noqa: BLE001 - a broken artifact must not take matching down
+                    self._ranker = load_ranker(graph, version, self.signing_key)
+                except Exception:  # noqa: BLE001 - a tampered or broken model must not take matching down
                     log.exception("Could not load ranker %s; serving the prior", version)
                     self._ranker = prior()
             self._checked_at = time.monotonic()

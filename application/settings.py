@@ -64,6 +64,9 @@ class Settings(BaseSettings):
                                   description="Where job files live (uploaded imports, report files): a folder, or "
                                               "an fsspec URL such as `s3://bucket/encadena` (with `s3fs` installed) "
                                               "that every host reaches; unset: `<ENCADENA_DATA_DIR>/files`.")
+    secret_key: str | None = Field(None, validation_alias=_env("SECRET_KEY"),
+                                   description="Signs sessions and models; unset: one made once in the data folder "
+                                               "(several hosts must share one).")
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"),
                                   description="Redis for the job queue and the rate limits, shared across hosts; "
                                               "unset: SQLite files in `ENCADENA_DATA_DIR` (one host).")

@@ -6,6 +6,7 @@ The history of each decided need is rebuilt with the same assembly as a live mat
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from matching.candidates import PlannerCounts
 from matching.catalog import Catalog
 from matching.evaluation import NeedHistory
 from matching.features import FEATURES
+from matching.model_store import pipeline_to_data, sign
 from matching.ranker import prior
 from matching.training import HOLDOUT_FRACTION, TrainingReport, split_evaluation, train
 
@@ -62,15 +64,18 @@ def load_history(graph: Graph, catalog: Catalog, need_id: str, rows: list[dict],
     )
 
 
-def train_and_store(graph: Graph, catalog: Catalog, now: datetime | None = None,
+def train_and_store(graph: Graph, catalog: Catalog, signing_key: bytes, now: datetime | None = None,
                     progress: Progress | None = None) -> TrainingReport:
-    """Read the decision history, train and evaluate, store the model (promoted only if it beats the prior)."""
+    """Read the decision history, train and evaluate, store the model as signed data (promoted only if it
+    beats the prior)."""
     histories = load_histories(graph, catalog, progress=progress)
     report = train(histories, catalog, now=now or datetime.now(UTC))
     ranker = report.ranker
+    data = pipeline_to_data(ranker.estimator)
     models_repo.save_model(
         graph, version=ranker.version, kind=ranker.kind, created_at=report.created_at,
-        estimator=ranker.estimator, features=list(FEATURES), training_size=report.training_size,
+        params_json=json.dumps(data, sort_keys=True), signature=sign(data, signing_key),
+        features=list(FEATURES), training_size=report.training_size,
         decisions=report.decisions, metrics=report.metrics, weights=ranker.weights, cutoff=report.cutoff,
         promote=report.promoted,
     )

@@ -79,7 +79,7 @@ CANDIDATE_LINKS: LiteralString = """
 [(f)-[r]-(x) WHERE NOT r:LOCATED_IN | CASE type(r)
   WHEN 'OPERATES_IN' THEN ['sector', x.code]
   WHEN 'HOLDS' THEN ['cert', x.code, r.status, r.valid_until]
-  WHEN 'MEMBER_OF' THEN CASE WHEN startNode(r) = f THEN ['coop', x.rut] END
+  WHEN 'MEMBER_OF' THEN CASE WHEN startNode(r) = f THEN ['coop', x.rut] ELSE ['pledge', x.supply_capacity_uf] END
   WHEN 'ADVISED' THEN ['advice', r.hours]
   WHEN 'OF' THEN ['proposal', x.id, x.need_id, x.status, x.created_at.epochSeconds, x.decided_at.epochSeconds]
   WHEN 'PARTY_TO' THEN ['alliance', [(x)<-[:PARTY_TO]-(b:Buyer) | b.rut][0], x.created_at.epochSeconds,
@@ -90,6 +90,7 @@ END]
 CANDIDATE_MAP: LiteralString = """
 {
   rut: f.rut, name: f.name, comuna: c.cut, size_segment: f.size_segment, annual_sales_uf: f.annual_sales_uf,
+  supply_capacity_uf: f.supply_capacity_uf, pledges: [l IN links WHERE l[0] = 'pledge' | l[1]],
   owner_gender: f.owner_gender, products: f.products, cooperative: f:Cooperative,
   sectors: [l IN links WHERE l[0] = 'sector' | l[1]],
   coops: [l IN links WHERE l[0] = 'coop' | l[1]],

@@ -10,6 +10,7 @@ the dropped firm onto the kept one in one transaction and leaves a ``(:FirmMerge
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from typing import LiteralString
 
@@ -31,6 +32,24 @@ COLLECT { MATCH (f)-[:OPERATES_IN]->(s:Sector) RETURN s.code ORDER BY s.code } A
 """
 
 ALL_FIRM_NAMES: LiteralString = "MATCH (f:Firm) RETURN " + FIRM_NAME_FIELDS
+
+# The pair as the advisor saw it when deciding: the records the pair model compares. A merge deletes
+# one firm, so its fields are kept on the candidate; they become a training label.
+PAIR_RECORDS: LiteralString = """
+MATCH (d:DuplicateCandidate {id: $id})-[:CANDIDATE]->(f:Firm)
+WITH f ORDER BY f.rut
+RETURN """ + FIRM_NAME_FIELDS + """
+"""
+
+KEEP_PAIR_RECORDS: LiteralString = "MATCH (d:DuplicateCandidate {id: $id}) SET d.records = $records"
+
+# Every decided pair with the records as decided: the pair model's labels, oldest first.
+DECIDED_PAIRS: LiteralString = """
+MATCH (d:DuplicateCandidate)
+WHERE d.status IN ['merged', 'distinct'] AND d.records IS NOT NULL AND d.resolved_at IS NOT NULL
+RETURN d.id AS id, d.status = 'merged' AS merged, d.records AS records, d.resolved_at.epochSeconds AS decided
+ORDER BY decided, id
+"""
 
 # Firms in the given comunas or sectors (what an import compares its rows against).
 FIRM_NAMES_IN_BLOCKS: LiteralString = """
@@ -159,6 +178,23 @@ ON MATCH SET kr.sessions = coalesce(kr.sessions, 0) + coalesce(r.sessions, 0),
              kr.hours = coalesce(kr.hours, 0.0) + coalesce(r.hours, 0.0)
 """
 
+# Needs for which both firms were proposed: one (need, firm) proposal may remain (a constraint).
+CLASHING_PROPOSALS: LiteralString = """
+MATCH (k:Firm {rut: $keep})<-[:OF]-(pk:Proposal), (x:Firm {rut: $drop})<-[:OF]-(px:Proposal)
+WHERE pk.need_id = px.need_id
+RETURN pk.need_id AS need_id, pk.id AS kept_id, pk.status AS kept_status, px.id AS dropped_id,
+       px.status AS dropped_status
+ORDER BY need_id
+"""
+
+# The proposal that goes: its alliance (if it was accepted) now answers to the one that stays.
+DROP_PROPOSAL: LiteralString = """
+MATCH (gone:Proposal {id: $gone})
+OPTIONAL MATCH (a:Alliance {proposal_id: $gone})
+SET a.proposal_id = $stays
+DETACH DELETE gone
+"""
+
 MOVE_PROPOSALS: LiteralString = """
 MATCH (k:Firm {rut: $keep}), (p:Proposal)-[r:OF]->(x:Firm {rut: $drop})
 CREATE (p)-[kr:OF]->(k)
@@ -208,7 +244,7 @@ MATCH (k:Firm {rut: $keep}), (x:Firm {rut: $drop}), (d:DuplicateCandidate {id: $
 CREATE (m:FirmMerge {id: $merge_id, kept_rut: $keep, dropped_rut: $drop, dropped_name: x.name,
                      dropped_comuna: COLLECT { MATCH (x)-[:LOCATED_IN]->(c:Comuna) RETURN c.cut LIMIT 1 }[0],
                      dropped_created_at: x.created_at, candidate_id: $id, moved_types: $moved,
-                     merged_at: datetime($now), merged_by: $actor})
+                     merged_proposals: $merged_proposals, merged_at: datetime($now), merged_by: $actor})
 CREATE (m)-[:INTO]->(k)
 SET d.status = 'merged', d.resolved_at = datetime($now), d.resolved_by = $actor, d.kept_rut = $keep,
     d.note = $note
@@ -281,6 +317,17 @@ def merged_away(driver: Graph, ruts: list[str]) -> dict[str, str]:
     return {r["rut"]: r["kept_rut"] for r in records}
 
 
+def decided_pairs(driver: Graph) -> list[dict]:
+    """``{"id", "merged", "records" (two dicts of ``FIRM_NAME_FIELDS``), "decided"}`` per decided pair."""
+    records, _, _ = driver.execute_query(DECIDED_PAIRS, routing_=RoutingControl.READ)
+    return [{**dict(r), "records": json.loads(r["records"])} for r in records]
+
+
+def firm_name(row: dict) -> FirmName:
+    """A ``FirmName`` from a ``FIRM_NAME_FIELDS`` row."""
+    return FirmName(row["id"], row["name"] or "", row["comuna"], tuple(row["sectors"]), row["phone"], row["email"])
+
+
 def _firm_names(records) -> list[FirmName]:
     return [FirmName(r["id"], r["name"] or "", r["comuna"], tuple(r["sectors"]), r["phone"], r["email"])
             for r in records]
@@ -313,16 +360,43 @@ def list_candidates(driver: Graph, *, status: str | None, rut: str | None, after
     return [r["candidate"] for r in records]
 
 
+_PROPOSAL_STATUS_ES = {"pending": "pendiente", "accepted": "aceptada", "rejected": "rechazada"}
+
+
+def _merge_proposals_tx(tx: ManagedTransaction, keep: str, drop: str) -> list[str]:
+    """Where both firms were proposed for one need, keep one proposal: the decided one (the kept firm's
+    when both are pending or both decided alike). Two different decisions by a buyer on the "same"
+    firm are a ``Conflict``: the buyer told them apart. Returns ``need:kept:gone:status`` notes."""
+    notes = []
+    for clash in tx.run(CLASHING_PROPOSALS, keep=keep, drop=drop).data():
+        kept_status, dropped_status = clash["kept_status"], clash["dropped_status"]
+        if "pending" not in (kept_status, dropped_status) and kept_status != dropped_status:
+            raise Conflict(
+                f"Ambas empresas fueron propuestas para la necesidad {clash['need_id']} y el comprador decidió "
+                f"distinto sobre cada una ({_PROPOSAL_STATUS_ES[kept_status]} y "
+                f"{_PROPOSAL_STATUS_ES[dropped_status]}): para el comprador son dos empresas. Si lo son, márquelas "
+                "como distintas (action=distinct); si no, pida al comprador que revise esas propuestas antes de "
+                "fusionar.")
+        if kept_status == "pending" and dropped_status != "pending":
+            stays, gone = clash["dropped_id"], clash["kept_id"]
+        else:
+            stays, gone = clash["kept_id"], clash["dropped_id"]
+        tx.run(DROP_PROPOSAL, gone=gone, stays=stays).consume()
+        notes.append(f"{clash['need_id']}:{stays}:{gone}:{kept_status}/{dropped_status}")
+    return notes
+
+
 def _merge_tx(tx: ManagedTransaction, cid: str, keep: str, drop: str, now: str, actor: str | None,
               note: str | None) -> None:
     params = {"keep": keep, "drop": drop, "id": cid, "now": now}
+    merged_proposals = _merge_proposals_tx(tx, keep, drop)
     for statement in MERGE_STEPS:
         tx.run(statement, **params, rank=CERT_STATUS_RANK).consume()
     moved = tx.run(MOVE_OTHER_OUT, **params, handled=HANDLED_OUT).single()["types"]
     moved += tx.run(MOVE_OTHER_IN, **params, handled=HANDLED_IN).single()["types"]
     tx.run(FILL_PROPERTIES, **params).consume()
     tx.run(RECORD_MERGE, **params, merge_id=f"merge_{uuid.uuid4().hex[:12]}", moved=sorted(set(moved)),
-           actor=actor, note=note).consume()
+           merged_proposals=merged_proposals, actor=actor, note=note).consume()
     tx.run(DROP_SHADOWED_CANDIDATES, **params).consume()
     tx.run(REPOINT_CANDIDATES, **params).consume()
     tx.run(DELETE_DROPPED, drop=drop).consume()
@@ -341,6 +415,8 @@ def resolve(driver: Graph, cid: str, *, action: str, keep: str | None, now: str,
         ruts = [f["rut"] for f in row["firms"]]
         if len(ruts) != 2:
             raise Conflict(f"Una de las empresas del posible duplicado {cid} ya no existe; no hay nada que resolver.")
+        records = [dict(r) for r in tx.run(PAIR_RECORDS, id=cid)]
+        tx.run(KEEP_PAIR_RECORDS, id=cid, records=json.dumps(records, ensure_ascii=False)).consume()
         if action == "distinct":
             tx.run(MARK_DISTINCT, id=cid, now=now, actor=actor, note=note).consume()
             return {"candidate_id": cid, "status": "distinct"}

@@ -15,9 +15,13 @@ from graph_schema.firms import FIRM_PROPERTY_MAP, firm_row, write_firms_tx
 from matching.errors import InvalidInput
 from matching.imports import MergedFirm, same_state, target_state
 
+# The stored state of the batch's firms, read after taking each firm's write lock: a PATCH, a merge or
+# another import that commits meanwhile either lands before this read or waits for this batch.
 CURRENT_STATE: LiteralString = """
 UNWIND $ruts AS rut
 MATCH (f:Firm {rut: rut})
+SET f._import_lock = true
+REMOVE f._import_lock
 RETURN f {
   .rut, """ + FIRM_PROPERTY_MAP + """,
   is_cooperative: f:Cooperative,
@@ -36,6 +40,13 @@ MATCH (f:Firm {rut: rut})
 RETURN collect(rut) AS ruts
 """
 
+# RUTs of the batch that an advisor merged into another firm (also after the import began).
+MERGED_AWAY: LiteralString = """
+UNWIND $ruts AS rut
+MATCH (m:FirmMerge {dropped_rut: rut})
+RETURN collect(DISTINCT rut) AS ruts
+"""
+
 EXISTING_COOPERATIVES: LiteralString = """
 UNWIND $ruts AS rut
 MATCH (c:Cooperative {rut: rut})
@@ -50,26 +61,35 @@ AfterBatch = Callable[[ManagedTransaction, list[tuple[str, dict]]], None]
 def apply_batch_tx(tx: ManagedTransaction, firms: list[MergedFirm], now: str, source: str, write: bool,
                    create_new: bool = True, stored: frozenset[str] | None = None,
                    after: AfterBatch | None = None) -> list[tuple[str, dict]]:
-    """Compare the batch with the stored firms and write those that change; ``(outcome, state)`` each.
+    """Compare the batch with the stored firms and write what changes; ``(outcome, state)`` each.
 
-    Only the firms in ``stored`` (RUTs found before the batches began; all when ``None``) are read.
-    Firms not stored yet are written with plain CREATEs (``create_new``); the others with the
-    API's upsert. A concurrent import that created one of them first makes the batch fail with a
+    Stored firms (those in ``stored``, the RUTs found before the batches began; all when ``None``)
+    are locked and read in this transaction, and only the fields the file gives are written, so
+    whatever else changed meanwhile stays. A RUT merged away (even after the import began) is
+    never re-created: its outcome is ``skipped``. Firms not stored yet are written with plain
+    CREATEs (``create_new``); a concurrent import that created one first makes the batch fail with a
     constraint error, and the caller runs it again with ``create_new=False`` reading every firm.
     """
-    ruts = [f.rut for f in firms if stored is None or f.rut in stored]
-    current = {r["firm"]["rut"]: r["firm"] for r in tx.run(CURRENT_STATE, ruts=ruts)} if ruts else {}
+    ruts = [f.rut for f in firms]
+    away = set(tx.run(MERGED_AWAY, ruts=ruts).single(strict=True)["ruts"])
+    read = [rut for rut in ruts if (stored is None or rut in stored) and rut not in away]
+    current = {r["firm"]["rut"]: r["firm"] for r in tx.run(CURRENT_STATE, ruts=read)} if read else {}
     outcomes: list[tuple[str, dict]] = []
     created, updated = [], []
     for firm in firms:
-        stored = current.get(firm.rut)
-        target = target_state(stored, firm.given)
-        outcome = "created" if stored is None else "unchanged" if same_state(stored, target) else "updated"
-        if outcome != "unchanged":
+        if firm.rut in away:
+            outcomes.append(("skipped", {"rut": firm.rut}))
+            continue
+        before = current.get(firm.rut)
+        target = target_state(before, firm.given)
+        outcome = "created" if before is None else "unchanged" if same_state(before, target) else "updated"
+        if outcome == "created":
             row = firm_row(target)
-            if stored is None and not target["member_of"]:
+            if not target["member_of"]:
                 row["member_of"] = None  # a new firm has no memberships to replace: skip that step
-            (created if stored is None and create_new else updated).append(row)
+            (created if create_new else updated).append(row)
+        elif outcome == "updated":
+            updated.append(firm_row({**firm.given, "rut": firm.rut}))  # only the cells the file filled
         outcomes.append((outcome, target))
     if write and created:
         write_firms_tx(tx, created, now, source, new=True)

@@ -1,15 +1,15 @@
 """Versioned ranker artifacts in Neo4j, so every worker on every machine serves the same model.
 
 ``(:RankerModel {version, kind, created_at, features, training_size, decisions, metrics (JSON),
-weights (JSON), cutoff, promoted, promoted_at, blob})``: ``blob`` is the pickle of the fitted
-scikit-learn pipeline, written only by ``encadena train`` / ``POST /model/train`` (admins). At
-most one model has ``promoted = true``; without one, the prior is served.
+weights (JSON), cutoff, promoted, promoted_at, params (JSON), signature})``: ``params`` are the
+fitted numbers (``matching.model_store``), ``signature`` their HMAC under a key kept outside Neo4j.
+Written only by ``encadena train`` / ``POST /model/train`` (admins). At most one model has
+``promoted = true``; without one, the prior is served.
 """
 
 from __future__ import annotations
 
 import json
-import pickle
 from typing import LiteralString
 
 from neo4j import ManagedTransaction, RoutingControl
@@ -26,7 +26,8 @@ CREATE_MODEL: LiteralString = """
 CREATE (m:RankerModel {
   version: $version, kind: $kind, created_at: datetime($created_at), features: $features,
   training_size: $training_size, decisions: $decisions, metrics: $metrics, weights: $weights, cutoff: $cutoff,
-  promoted: $promoted, promoted_at: CASE WHEN $promoted THEN datetime($created_at) END, blob: $blob
+  promoted: $promoted, promoted_at: CASE WHEN $promoted THEN datetime($created_at) END, params: $params,
+  signature: $signature
 })
 """
 
@@ -35,7 +36,9 @@ MATCH (m:RankerModel) WHERE m.promoted = true
 RETURN m.version AS version ORDER BY m.created_at DESC LIMIT 1
 """
 
-LOAD_MODEL: LiteralString = "MATCH (m:RankerModel {version: $version}) RETURN m.blob AS blob, m.kind AS kind"
+LOAD_MODEL: LiteralString = """
+MATCH (m:RankerModel {version: $version}) RETURN m.params AS params, m.signature AS signature, m.kind AS kind
+"""
 
 MODEL_PROJECTION: LiteralString = """
 m {.version, .kind, .features, .training_size, .decisions, .metrics, .weights, .cutoff, .promoted,
@@ -51,18 +54,15 @@ ORDER BY m.created_at DESC LIMIT $limit
 GET_MODEL: LiteralString = "MATCH (m:RankerModel {version: $version}) RETURN " + MODEL_PROJECTION + " AS model"
 
 
-def dump_estimator(estimator) -> bytes:
-    return pickle.dumps(estimator, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def save_model(driver: Graph, *, version: str, kind: str, created_at: str, estimator, features: list[str],
-               training_size: int, decisions: int, metrics: dict, weights: dict, cutoff: str | None,
-               promote: bool) -> None:
+def save_model(driver: Graph, *, version: str, kind: str, created_at: str, params_json: str, signature: str,
+               features: list[str], training_size: int, decisions: int, metrics: dict, weights: dict,
+               cutoff: str | None, promote: bool) -> None:
     """Store a trained model; when ``promote``, it replaces the served one in the same transaction."""
     params = {
         "version": version, "kind": kind, "created_at": created_at, "features": features,
         "training_size": training_size, "decisions": decisions, "metrics": json.dumps(metrics),
-        "weights": json.dumps(weights), "cutoff": cutoff, "promoted": promote, "blob": dump_estimator(estimator),
+        "weights": json.dumps(weights), "cutoff": cutoff, "promoted": promote, "params": params_json,
+        "signature": signature,
     }
 
     def work(tx: ManagedTransaction) -> None:
@@ -80,12 +80,12 @@ def promoted_version(driver: Graph) -> str | None:
     return records[0]["version"] if records else None
 
 
-def load_estimator(driver: Graph, version: str):
-    """The fitted pipeline stored under ``version``."""
+def load_params(driver: Graph, version: str) -> tuple[str | None, str | None]:
+    """``(params JSON, signature)`` stored under ``version`` (``matching.model_store`` checks them)."""
     records, _, _ = driver.execute_query(LOAD_MODEL, version=version, routing_=RoutingControl.READ)
     if not records:
         raise NotFound(f"No existe el modelo {version}.")
-    return pickle.loads(bytes(records[0]["blob"]))  # written only by admins' training runs
+    return records[0]["params"], records[0]["signature"]
 
 
 def _decode(model: dict) -> dict:

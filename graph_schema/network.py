@@ -20,6 +20,13 @@ f {.rut, .name, .size_segment, .owner_gender, is_cooperative: f:Cooperative,
    comuna: COLLECT { MATCH (f)-[:LOCATED_IN]->(c:Comuna) RETURN c {.cut, .name, .region_cut} LIMIT 1 }[0]}
 """
 
+def firm_ref_with(extra: LiteralString) -> LiteralString:
+    """``FIRM_REF`` with more entries in its map (``"share_uf: r.share_uf"``)."""
+    body = FIRM_REF.strip()
+    assert body.endswith("}")
+    return body[:-1].rstrip() + ", " + extra + "}"
+
+
 # -- projects -------------------------------------------------------------------------------
 
 CENTER_EXISTS: LiteralString = "RETURN EXISTS { MATCH (:Center {id: $id}) } AS found"
@@ -77,7 +84,8 @@ CALL (a, row) {
 CALL (a, row) {
   UNWIND row.firm_ruts AS rut
   MATCH (f:Firm {rut: rut})
-  CREATE (f)-[:PARTY_TO]->(a)
+  CREATE (f)-[r:PARTY_TO]->(a)
+  SET r.share_uf = coalesce(row.shares, {})[rut]
 }
 RETURN count(a) AS written
 """
@@ -93,7 +101,8 @@ a {
   .id, .origin, .status, .proposal_id, created_at: toString(a.created_at),
   project: COLLECT { MATCH (a)-[:PART_OF]->(p:Project) RETURN p {.id, .name, .kind} LIMIT 1 }[0],
   buyer: COLLECT { MATCH (b:Buyer)-[:PARTY_TO]->(a) RETURN b {.rut, .name} LIMIT 1 }[0],
-  firms: COLLECT { MATCH (f:Firm)-[:PARTY_TO]->(a) RETURN """ + FIRM_REF + """ AS firm ORDER BY f.rut }
+  firms: COLLECT { MATCH (f:Firm)-[r:PARTY_TO]->(a)
+                   RETURN """ + firm_ref_with("share_uf: r.share_uf") + """ AS firm ORDER BY f.rut }
 }
 """
 
@@ -247,10 +256,11 @@ def list_projects(driver: Graph, *, after: str, limit: int, kind: str | None, ce
 # -- alliances ------------------------------------------------------------------------------
 
 def alliance_row(*, project_id: str | None, buyer_rut: str | None, firm_ruts: list[str], origin: str,
-                 status: str = "active", proposal_id: str | None = None) -> dict:
-    """A row of ``CREATE_ALLIANCES`` with a fresh id."""
+                 status: str = "active", proposal_id: str | None = None,
+                 shares: dict[str, float] | None = None) -> dict:
+    """A row of ``CREATE_ALLIANCES`` with a fresh id (``shares``: each member's part of the volume, in UF)."""
     return {"id": new_id("ally"), "project_id": project_id, "buyer_rut": buyer_rut, "firm_ruts": firm_ruts,
-            "origin": origin, "status": status, "proposal_id": proposal_id}
+            "origin": origin, "status": status, "proposal_id": proposal_id, "shares": shares}
 
 
 def _require_parties(tx: ManagedTransaction, row: dict) -> None:

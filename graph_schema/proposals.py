@@ -15,7 +15,7 @@ from neo4j.exceptions import ConstraintError
 from graph_schema.driver import Graph
 from graph_schema.ids import new_id
 from graph_schema.needs import not_found as need_not_found
-from graph_schema.network import CREATE_ALLIANCES, FIRM_REF, GET_ALLIANCE, alliance_row
+from graph_schema.network import CREATE_ALLIANCES, FIRM_REF, GET_ALLIANCE, alliance_row, firm_ref_with
 from matching.errors import Conflict, FieldError, InvalidInput, NotFound
 
 # Everything a new proposal depends on, read in the transaction that writes it.
@@ -46,9 +46,13 @@ RETURN count(p) AS written
 
 PROPOSAL_PROJECTION: LiteralString = """
 p {
-  .id, .need_id, .note, .status, .score, .rank, .model_version, .decision_reason,
+  .id, .need_id, .note, .status, .score, .rank, .model_version, .decision_reason, .project_id,
+  kind: coalesce(p.kind, 'single'),
   created_at: toString(p.created_at), decided_at: toString(p.decided_at),
-  firm: COLLECT { MATCH (p)-[:OF]->(f:Firm) RETURN """ + FIRM_REF + """ AS firm LIMIT 1 }[0],
+  firm: COLLECT { MATCH (p)-[:OF]->(f:Firm) RETURN """ + FIRM_REF + """ AS firm ORDER BY f.rut LIMIT 1 }[0],
+  firms: COLLECT { MATCH (p)-[o:OF]->(f:Firm)
+                   RETURN """ + firm_ref_with("share_uf: o.share_uf, capacity_uf: o.capacity_uf") + """ AS firm
+                   ORDER BY o.share_uf DESC, f.rut },
   advisor: COLLECT { MATCH (a:Advisor)-[:MADE]->(p) RETURN a {.id, .name} LIMIT 1 }[0],
   alliance_id: COLLECT { MATCH (al:Alliance {proposal_id: p.id}) RETURN al.id LIMIT 1 }[0]
 }
@@ -77,7 +81,36 @@ MATCH (n:Need {id: $need_id}) WHERE $buyer IS NULL OR n.buyer_rut = $buyer RETUR
 LOCK_PROPOSAL: LiteralString = """
 MATCH (p:Proposal {id: $id})-[:FOR]->(n:Need)
 SET p._lock = true
-RETURN p.status AS status, p.firm_rut AS firm_rut, n.buyer_rut AS buyer_rut, n.project_id AS project_id
+RETURN p.status AS status, n.buyer_rut AS buyer_rut, coalesce(p.project_id, n.project_id) AS project_id,
+       COLLECT { MATCH (p)-[o:OF]->(f:Firm) RETURN [f.rut, o.share_uf] ORDER BY f.rut } AS members
+"""
+
+# A group of firms proposed together for one need: one proposal, a share of the volume per member.
+GROUP_CONTEXT: LiteralString = """
+OPTIONAL MATCH (n:Need {id: $need_id})
+OPTIONAL MATCH (a:Advisor {id: $advisor_id})
+OPTIONAL MATCH (pr:Project {id: $project_id})
+RETURN n IS NOT NULL AS need_found, n.status AS need_status, a IS NOT NULL AS advisor_found,
+       pr IS NOT NULL AS project_found,
+       EXISTS { MATCH (:Proposal {need_id: $need_id, group_key: $group_key}) } AS duplicate
+"""
+
+CREATE_GROUP_PROPOSAL: LiteralString = """
+MATCH (n:Need {id: $need_id})
+CREATE (p:Proposal {id: $id, need_id: $need_id, kind: 'group', group_key: $group_key, note: $note,
+                    status: 'pending', created_at: datetime($now), project_id: $project_id,
+                    model_version: $model_version, volume_uf: $volume_uf})
+CREATE (p)-[:FOR]->(n)
+WITH p
+UNWIND $members AS member
+MATCH (f:Firm {rut: member.rut})
+CREATE (p)-[:OF {share_uf: member.share_uf, capacity_uf: member.capacity_uf}]->(f)
+WITH DISTINCT p
+CALL (p) {
+  MATCH (a:Advisor {id: $advisor_id})
+  CREATE (a)-[:MADE]->(p)
+}
+RETURN p.id AS id
 """
 
 DECIDE: LiteralString = """
@@ -168,8 +201,11 @@ def decide(driver: Graph, proposal_id: str, decision: str, reason: str | None, n
         tx.run(DECIDE, id=proposal_id, decision=decision, reason=reason, now=now).consume()
         alliance = None
         if decision == "accepted":
+            members = current["members"]
+            shares = {rut: share for rut, share in members if share is not None}
             row = alliance_row(project_id=current["project_id"], buyer_rut=current["buyer_rut"],
-                               firm_ruts=[current["firm_rut"]], origin="proposal", proposal_id=proposal_id)
+                               firm_ruts=[rut for rut, _ in members], origin="proposal", proposal_id=proposal_id,
+                               shares=shares or None)
             tx.run(CREATE_ALLIANCES, rows=[row], now=now).consume()
             alliance = tx.run(GET_ALLIANCE, id=row["id"], buyer=None).single(strict=True)["alliance"]
         proposal = tx.run(GET_PROPOSAL, id=proposal_id, buyer=None).single(strict=True)["proposal"]
@@ -180,3 +216,35 @@ def decide(driver: Graph, proposal_id: str, decision: str, reason: str | None, n
 
 
 _STATUS_ES = {"accepted": "aceptada", "rejected": "rechazada"}
+
+
+def create_group_proposal(driver: Graph, need_id: str, members: list[dict], values: dict, now: str) -> dict:
+    """Propose firms together for a need (``members``: rut, share_uf, capacity_uf; ``values``: note,
+    advisor_id, project_id, model_version, volume_uf). The same group twice for one need is a ``Conflict``."""
+    group_key = "|".join(sorted(m["rut"] for m in members))
+    proposal_id = new_id("prop")
+
+    def work(tx: ManagedTransaction) -> dict:
+        context = tx.run(GROUP_CONTEXT, need_id=need_id, advisor_id=values.get("advisor_id"),
+                         project_id=values.get("project_id"), group_key=group_key).single(strict=True)
+        if not context["need_found"]:
+            raise need_not_found(need_id)
+        errors = []
+        if values.get("advisor_id") is not None and not context["advisor_found"]:
+            errors.append(FieldError("advisor_id", f"No existe un asesor con id {values['advisor_id']}."))
+        if values.get("project_id") is not None and not context["project_found"]:
+            errors.append(FieldError("project_id", f"No existe un proyecto con id {values['project_id']}."))
+        if errors:
+            raise InvalidInput(errors)
+        if context["need_status"] != "open":
+            raise Conflict(f"La necesidad {need_id} está cerrada; reábrala antes de proponer empresas.")
+        if context["duplicate"]:
+            raise Conflict(f"Ese mismo grupo ya fue propuesto para la necesidad {need_id}.")
+        tx.run(CREATE_GROUP_PROPOSAL, id=proposal_id, need_id=need_id, group_key=group_key, members=members,
+               note=values.get("note", ""), now=now, project_id=values.get("project_id"),
+               model_version=values.get("model_version"), volume_uf=values.get("volume_uf"),
+               advisor_id=values.get("advisor_id")).consume()
+        return tx.run(GET_PROPOSAL, id=proposal_id, buyer=None).single(strict=True)["proposal"]
+
+    with driver.session() as session:
+        return session.execute_write(work)

@@ -128,8 +128,15 @@ def sentence(feature: str, ctx: NeedContext, candidate: dict, row: dict[str, flo
             "Sin otras certificaciones vigentes"
     if feature == "capacity_fit":
         sales = candidate.get("annual_sales_uf")
+        declared = candidate.get("supply_capacity_uf")
         if not ctx.volume_uf:
             return "La necesidad no indica volumen: capacidad no evaluada"
+        if declared is not None:  # matching.capacity: a declared capacity wins over sales
+            if value >= 1.0:
+                return (f"Declara una capacidad de {number(declared)} UF al año: el volumen de "
+                        f"{number(ctx.volume_uf)} UF está a su alcance")
+            return (f"El volumen pedido ({number(ctx.volume_uf)} UF al año) supera la capacidad que declara "
+                    f"({number(declared)} UF)")
         if not sales:
             return "Sin ventas informadas: capacidad no evaluada"
         if value >= 1.0:

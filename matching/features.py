@@ -14,8 +14,9 @@ cert_coverage          share of required certifications held: valid counts 1, in
                        IN_PROGRESS_CREDIT when expected before the deadline, expired 0
 cert_missing           share of required certifications with no credit at all
 other_certifications   other valid certifications, saturating at OTHER_CERTS_SATURATION
-capacity_fit           1 when the need's volume is at most CAPACITY_SHARE of the firm's
-                       annual sales, minus 0.5 per tenfold beyond; CAPACITY_UNKNOWN if unknown
+capacity_fit           1 when the need's volume is within the firm's capacity
+                       (``matching.capacity``: declared, else CAPACITY_SHARE of annual sales),
+                       minus 0.5 per tenfold beyond; CAPACITY_UNKNOWN if unknown
 text_similarity        need description vs firm products (``matching.text_similarity``)
 alliances_with_buyer   earlier alliances with this buyer, saturating at COUNT_SATURATION
 alliances_with_sector  earlier alliances with other buyers of the buyer's ISIC division
@@ -46,6 +47,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from matching.capacity import CAPACITY_SHARE, candidate_capacity_uf
 from matching.catalog import Catalog, haversine_km
 from matching.certifications import (  # noqa: F401  (re-exported: one certification path)
     IN_PROGRESS_CREDIT,
@@ -88,8 +90,7 @@ WOMEN_LED_SEAL = "SELLO_MUJER"
 
 # Distance at which proximity has fallen to 1/e (~0.37): a supplier 30 km away is still local.
 PROXIMITY_SCALE_KM = 30.0
-# A need up to half a firm's annual sales is within its capacity; beyond, fit drops 0.5 per 10x.
-CAPACITY_SHARE = 0.5
+# A need within a firm's capacity fits; beyond, fit drops 0.5 per 10x.
 CAPACITY_UNKNOWN = 0.5
 # Counts (alliances, decided proposals) stop adding after this many.
 COUNT_SATURATION = 3
@@ -274,9 +275,12 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
         raw["other_certifications"] = others
         columns["other_certifications"] = np.minimum(others, OTHER_CERTS_SATURATION) / OTHER_CERTS_SATURATION
 
-        # Capacity: the need's volume against the firm's annual sales.
-        sales = np.array([c.get("annual_sales_uf") or np.nan for c in cands], dtype=float)
-        columns["capacity_fit"] = self._capacity_fit(ctx.volume_uf, sales)
+        # Capacity: the need's volume against what the firm can supply one buyer.
+        capacity = np.array([
+            _or_nan(candidate_capacity_uf(c, self.capacity_share))
+            for c in cands
+        ], dtype=float)
+        columns["capacity_fit"] = self._capacity_fit(ctx.volume_uf, capacity)
 
         # Text.
         columns["text_similarity"] = text_similarity(ctx.text, [c.get("products") for c in cands])
@@ -299,7 +303,8 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
 
         # Preferences the buyer asked for.
         columns["prefer_cooperative"] = coop * ("cooperatives" in ctx.prefer)
-        columns["prefer_women"] = holds_valid(cands, WOMEN_LED_SEAL, as_of_date) * ("women" in ctx.prefer)
+        columns["prefer_women"] = (holds_valid(cands, WOMEN_LED_SEAL, as_of_date) if "women" in ctx.prefer
+                                   else np.zeros(n))
         micro = np.fromiter((str(c.get("size_segment") or "").startswith("micro") for c in cands),
                             dtype=float, count=n)
         columns["prefer_micro"] = micro * ("micro" in ctx.prefer)
@@ -309,13 +314,15 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _capacity_fit(self, volume: float | None, sales: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _capacity_fit(volume: float | None, capacity: np.ndarray) -> np.ndarray:
+        """Fit of ``volume`` to each capacity (NaN: unknown; a declared 0 fits nothing)."""
         if not volume:
-            return np.full(sales.shape, CAPACITY_UNKNOWN)
+            return np.full(capacity.shape, CAPACITY_UNKNOWN)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = volume / (self.capacity_share * sales)
+            ratio = volume / capacity
             fit = np.clip(1.0 - np.log10(np.maximum(ratio, 1.0)) / 2.0, 0.0, 1.0)
-        return np.where(np.isfinite(ratio) & (sales > 0), fit, CAPACITY_UNKNOWN)
+        return np.where(np.isnan(capacity), CAPACITY_UNKNOWN, np.where(capacity > 0, fit, 0.0))
 
     @staticmethod
     def _alliance_counts(ctx: NeedContext, cands: list[dict]) -> tuple[np.ndarray, np.ndarray]:
@@ -383,6 +390,10 @@ def _tier(codes: list[str], tiers: dict[str, int], catalog: Catalog, need_sectio
             tier = TIER_SECTION if sector is not None and sector.section in need_sections else TIER_NONE
         best = min(best, tier)
     return best
+
+
+def _or_nan(value: float | None) -> float:
+    return np.nan if value is None else value
 
 
 def _saturate(counts: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # label (is_cooperative) and relationships.
 FIRM_PROPERTIES: tuple[str, ...] = (
     "name", "annual_sales_uf", "size_segment", "employees", "owner_gender", "products", "phone", "email",
+    "supply_capacity_uf",
 )
 FIRM_LINKS: tuple[str, ...] = ("is_cooperative", "sectors", "comuna", "certifications", "member_of")
 FIRM_FIELDS: tuple[str, ...] = FIRM_PROPERTIES + FIRM_LINKS
@@ -81,6 +82,11 @@ class FirmRecord(_Strict):
     )
     comuna: ComunaRef
     annual_sales_uf: float | None = Field(None, ge=0, le=1e9, allow_inf_nan=False)
+    supply_capacity_uf: float | None = Field(
+        None, ge=0, le=1e9, allow_inf_nan=False,
+        description="Lo que puede abastecer a un comprador en un año, en UF (si no se indica, se estima de "
+                    "sus ventas).",
+    )
     employees: int | None = Field(None, ge=0, le=1_000_000)
     owner_gender: OwnerGender = "unknown"
     products: str = Field("", max_length=4000)
@@ -100,6 +106,7 @@ class FirmPatch(_Strict):
     sectors: list[str] | None = Field(None, min_length=1, max_length=10)
     comuna: ComunaRef | None = None
     annual_sales_uf: float | None = Field(None, ge=0, le=1e9, allow_inf_nan=False)
+    supply_capacity_uf: float | None = Field(None, ge=0, le=1e9, allow_inf_nan=False)
     employees: int | None = Field(None, ge=0, le=1_000_000)
     owner_gender: OwnerGender | None = None
     products: str | None = Field(None, max_length=4000)

@@ -68,7 +68,8 @@ def demo_data(firms: int, seed: int, reset: bool, remove: bool) -> None:
     """Load a deterministic demo data set calibrated to DESIGN.md's program figures."""
     from graph_schema.reference import fetch_catalog
     from scripts.cli import open_driver
-    from scripts.demo.generator import firm_ruts, generate_chunks
+    from scripts.demo.duplicates import review_history
+    from scripts.demo.generator import FIRM_RUT_RANGE, firm_ruts, generate_chunks, rut_from_number
     from scripts.demo.writer import demo_counts, demo_firm_exists, reset_demo, write_demo
 
     console = Console()
@@ -102,12 +103,21 @@ def demo_data(firms: int, seed: int, reset: bool, remove: bool) -> None:
 
             written = write_demo(driver, generate_chunks(catalog, firms=firms, seed=seed), fresh=fresh,
                                  progress=advance)
+            review = bar.add_task("Revisión de duplicados", total=None)
+            history = review_history(driver, catalog, seed, rut_from_number, FIRM_RUT_RANGE,
+                                     progress=lambda done, total: bar.update(review, completed=done, total=total))
     console.print(
         f"Listo en {_n(time.monotonic() - started, 1)} s: {_n(written.get('firms', 0))} empresas, "
         f"{_n(written.get('buyers', 0))} compradores, {_n(written.get('projects', 0))} proyectos, "
         f"{_n(written.get('alliances', 0))} alianzas, {_n(written.get('needs', 0))} necesidades y "
         f"{_n(written.get('proposals', 0))} propuestas (semilla {seed})."
     )
+    if not history["skipped"]:
+        console.print(
+            f"Revisión de duplicados: {_n(history['planted'])} empresas registradas dos veces, {_n(history['pairs'])} "
+            f"pares encontrados; la asesora simulada fusionó {_n(history['merged'])}, marcó "
+            f"{_n(history['distinct'])} como distintas y dejó {_n(history['open'])} por revisar."
+        )
 
 
 # -- stats ----------------------------------------------------------------------------------------

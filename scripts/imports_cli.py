@@ -80,11 +80,10 @@ def _summary(report: dict, console: Console) -> None:
 
 def _check_file(file: Path, out: Path, threshold: float) -> None:
     """``encadena dedupe --file``: possible duplicates among a file's own lines, written as CSV; no Neo4j."""
-    import csv
-
     from graph_schema.reference import package_catalog
     from matching.dedupe_file import PAIR_COLUMNS, duplicates_in_rows, read_file_rows
     from matching.errors import InvalidInput
+    from matching.spreadsheets import write_rows
 
     console = Console(stderr=True)
     catalog = package_catalog()
@@ -97,9 +96,7 @@ def _check_file(file: Path, out: Path, threshold: float) -> None:
         pairs = duplicates_in_rows(read.rows, threshold=threshold, catalog=catalog,
                                    on_progress=lambda done, total: update("dedupe", done, total))
     with out.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(PAIR_COLUMNS)
-        writer.writerows(pair.csv_row() for pair in pairs)
+        write_rows(fh, PAIR_COLUMNS, (pair.csv_row() for pair in pairs))  # names come from the file: formula-safe
     suspicious = sum(1 for p in pairs if p.cluster_size > 4)
     console.print(f"{len(read.rows):,} filas comparadas ({len(read.skipped):,} sin razón social, omitidas); "
                   f"{len(pairs):,} posibles duplicados sobre {threshold:g}/100"
@@ -124,6 +121,9 @@ def register(main: click.Group) -> None:
     def import_firms(file: Path, dry_run: bool, batch_size: int | None, report_path: Path | None) -> None:
         """Import firms from FILE: per-row errors, merges by RUT, possible duplicates for review."""
         from application import imports
+        from application.duplicates import serving_pair_model
+        from application.secrets import pair_model_signing_key
+        from application.settings import Settings
         from graph_schema.reference import fetch_catalog
         from matching.imports import ImportFileError
         from scripts.cli import open_driver
@@ -134,6 +134,7 @@ def register(main: click.Group) -> None:
                 report = imports.import_file(
                     driver, fetch_catalog(driver), file.read_bytes(), now=_now(), source=f"import:{file.name}",
                     dry_run=dry_run, batch_size=batch_size or imports.DEFAULT_BATCH_SIZE, on_progress=update,
+                    pair_model=serving_pair_model(driver, pair_model_signing_key(Settings())),
                 )
             except ImportFileError as exc:
                 raise click.ClickException(f"No se pudo leer {file.name}: {exc.detail}") from exc
@@ -147,7 +148,7 @@ def register(main: click.Group) -> None:
         if report.created + report.updated + report.unchanged == 0 and report.rejected:
             raise SystemExit(1)
 
-    @main.command("dedupe")
+    @main.group("dedupe", invoke_without_command=True)
     @click.option("--threshold", type=click.FloatRange(0, 100), default=DUPLICATE_THRESHOLD, show_default=True,
                   help="Minimum score (0-100) for a pair to be proposed.")
     @click.option("--dry-run", is_flag=True, help="Find pairs without recording them.")
@@ -157,19 +158,30 @@ def register(main: click.Group) -> None:
     @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
                   help="With --file: write the pairs here as CSV (left_line,right_line,score,left_name,right_name,"
                        "evidence).")
-    def dedupe(threshold: float, dry_run: bool, file: Path | None, out: Path | None) -> None:
-        """Scan every firm for possible duplicates and record new pairs, or check a file (--file) before import."""
+    @click.pass_context
+    def dedupe(ctx: click.Context, threshold: float, dry_run: bool, file: Path | None, out: Path | None) -> None:
+        """Scan every firm for possible duplicates and record new pairs, or check a file (--file) before import.
+
+        `encadena dedupe train` learns the pair model from advisors' decisions.
+        """
+        if ctx.invoked_subcommand is not None:
+            return
         if file is not None:
             if out is None:
                 raise click.UsageError("--file needs --out (the CSV of pairs to write).")
             _check_file(file, out, threshold)
             return
-        from application.duplicates import scan
+        from application.duplicates import scan, serving_pair_model
+        from application.secrets import pair_model_signing_key
+        from application.settings import Settings
+        from graph_schema.reference import fetch_catalog
         from scripts.cli import open_driver
 
         console = Console(stderr=True)
         with open_driver() as driver, progress_bars(console) as update:
-            result = scan(driver, threshold=threshold, now=_now(), dry_run=dry_run, on_progress=update)
+            model = serving_pair_model(driver, pair_model_signing_key(Settings()))
+            result = scan(driver, threshold=threshold, now=_now(), dry_run=dry_run, on_progress=update, model=model,
+                          adjacency=fetch_catalog(driver).adjacency)
         console.print(
             f"{result['firms']:,} empresas comparadas; {result['pairs']:,} pares sobre {threshold:g}/100: "
             f"{result['new']:,} nuevos, {result['open']:,} por revisar en total, "
@@ -177,6 +189,36 @@ def register(main: click.Group) -> None:
             + (" Simulación: no se registró nada." if dry_run else "")
         )
         click.echo(json.dumps({k: v for k, v in result.items() if k != "candidates"}))
+
+    @dedupe.command("train")
+    def dedupe_train() -> None:
+        """Learn the pair model from advisors' merges and «distintas»; promote it only if it beats the prior."""
+        from application.duplicates import train_pair_model
+        from application.secrets import pair_model_signing_key
+        from application.settings import Settings
+        from graph_schema.reference import fetch_catalog
+        from matching.errors import Conflict
+        from scripts.cli import open_driver
+
+        console = Console()
+        with open_driver() as driver:
+            try:
+                report = train_pair_model(driver, fetch_catalog(driver), pair_model_signing_key(Settings()))
+            except Conflict as exc:
+                raise click.ClickException(str(exc)) from exc
+        table = Table(title=f"Decisiones posteriores al {report.cutoff[:10]} ({report.holdout_decisions} reservadas; "
+                            f"se entrenó con {report.train_decisions})", title_justify="left")
+        table.add_column("modelo")
+        for name in ("brier", "log_loss", "roc_auc", "accuracy"):
+            table.add_column(name, justify="right")
+        for key, label in (("learned", "aprendido de los asesores"), ("prior", "pesos documentados (prior)")):
+            row = report.metrics[key]
+            table.add_row(label, *("—" if row.get(m) is None else f"{row[m]:.3f}"
+                                   for m in ("brier", "log_loss", "roc_auc", "accuracy")))
+        console.print(table)
+        verdict = "[green]promovido[/green]: las importaciones y revisiones lo usan desde ahora" if report.promoted \
+            else "[yellow]no promovido[/yellow]: no supera a los pesos documentados, que siguen en uso"
+        console.print(f"Modelo de pares {report.model.version}: {verdict}.", soft_wrap=True)
 
     from scripts.cli import bench_group
 

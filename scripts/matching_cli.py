@@ -48,6 +48,8 @@ def need_progress(console: Console):
 @click.command()
 def train() -> None:
     """Train the ranker on buyers' decisions; promote it only if it beats the prior on later decisions."""
+    from application.secrets import model_signing_key
+    from application.settings import Settings
     from application.training import train_and_store
     from graph_schema.reference import fetch_catalog
     from matching.errors import Conflict
@@ -58,7 +60,7 @@ def train() -> None:
         catalog = fetch_catalog(driver)
         try:
             with need_progress(console) as advance:
-                report = train_and_store(driver, catalog, progress=advance)
+                report = train_and_store(driver, catalog, model_signing_key(Settings()), progress=advance)
         except Conflict as exc:
             raise click.ClickException(str(exc)) from exc
     console.print(metrics_table(
@@ -103,6 +105,8 @@ def register(main: click.Group) -> None:
 
     bench = bench_group(main)
 
+    from scripts.bench_group_supply import bench_groups
     from scripts.bench_matching import bench_matching
 
     bench.add_command(bench_matching, "matching")
+    bench.add_command(bench_groups, "groups")

@@ -108,6 +108,11 @@ def _reject_malformed_json():
         raise ApiProblem(415, "El cuerpo debe ser JSON: envíe el encabezado «Content-Type: application/json».")
     try:
         request.get_json()
+    except RecursionError:
+        raise ApiProblem(
+            400, "El cuerpo JSON está anidado demasiado profundo; envíe un objeto con los campos de la operación.",
+            type_="json-demasiado-anidado",
+        ) from None
     except BadRequest:
         raise ApiProblem(
             400, "El cuerpo no es JSON válido; revise comillas, comas y llaves (por ejemplo con un validador JSON).",

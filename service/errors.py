@@ -8,7 +8,15 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, json, request
-from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ConstraintError,
+    DriverError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -108,18 +116,43 @@ def register_error_handlers(app: Flask) -> None:
             headers={"Retry-After": "5"}, type_="base-de-datos-no-disponible",
         )
 
+    @app.errorhandler(ConstraintError)
+    def _constraint(exc: ConstraintError):
+        # A write raced another one for the same natural key (two requests creating one RUT at once).
+        log.info("Constraint violated on %s %s: %s", request.method, request.path, exc.message)
+        return problem(409, "Otra solicitud registró lo mismo al mismo tiempo; vuelva a leer el recurso y reintente "
+                            "si hace falta.", type_="conflicto-concurrente")
+
+    @app.errorhandler(AuthError)
+    def _neo4j_credentials(exc: AuthError):
+        log.error("Neo4j refused the service's credentials: %s", exc.message)
+        return problem(503, "La base de datos rechazó las credenciales del servicio; avise al equipo de Encadena.",
+                       headers={"Retry-After": "60"}, type_="base-de-datos-no-disponible")
+
     @app.errorhandler(ClientError)
-    def _neo4j_refused(exc: ClientError):
+    def _neo4j_client_error(exc: ClientError):
         code = exc.code or ""
+        log.warning("Neo4j client error %s on %s %s: %s", code, request.method, request.path, exc.message)
         if code.startswith("Neo.ClientError.Transaction.TransactionTimedOut"):
-            log.warning("Query cut by its timeout on %s %s: %s", request.method, request.path, code)
             return problem(503, "La consulta tardó más de lo permitido y se canceló; intente de nuevo en unos "
                                 "segundos o con filtros más acotados.", headers={"Retry-After": "5"},
                            type_="consulta-demasiado-larga")
         if code == "Neo.ClientError.Transaction.InvalidBookmark":
+            # The client sent X-Encadena-Bookmarks that Neo4j did not issue (service/consistency.py).
             return problem(400, "El encabezado X-Encadena-Bookmarks no trae marcadores válidos; envíe el que devolvió "
                                 "una escritura anterior, o ninguno.", type_="marcador-invalido")
-        return _unexpected(exc)
+        if ".Transaction." in code or ".Security." in code or ".Database." in code:
+            # Timed out, terminated, or a database that is not there: not the caller's input.
+            return problem(503, "La base de datos no pudo completar la operación a tiempo; intente nuevamente en "
+                                "unos segundos.", headers={"Retry-After": "5"}, type_="base-de-datos-no-disponible")
+        return problem(400, "La base de datos no aceptó los datos de la solicitud; revise los valores enviados.",
+                       type_="datos-rechazados")
+
+    @app.errorhandler(DriverError)
+    def _driver_error(exc: DriverError):
+        log.warning("Neo4j driver error on %s %s: %s", request.method, request.path, exc)
+        return problem(503, "No se pudo hablar con la base de datos; intente nuevamente en unos segundos.",
+                       headers={"Retry-After": "5"}, type_="base-de-datos-no-disponible")
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

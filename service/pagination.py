@@ -29,7 +29,7 @@ def decode_cursor(cursor: str | None, kind: str) -> dict:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         state = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeError):
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
         state = None
     if not isinstance(state, dict) or state.get("k") != kind:
         raise InvalidInput(FieldError("cursor", "El cursor no es válido para esta lista; "

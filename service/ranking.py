@@ -10,19 +10,27 @@ from __future__ import annotations
 
 from flask import current_app
 
+from application.duplicates import serving_pair_model as _serving_pair_model
 from application.matching import PlannerCountsCache, ServedRanker
+from application.secrets import model_signing_key, pair_model_signing_key
 from matching.candidates import PlannerCounts
 from matching.ranker import Ranker
 from service.db import get_driver
+from service.settings import current_settings
 
 _RANKER = "encadena.ranker"
 _COUNTS = "encadena.planner_counts"
 
 
+def signing_key() -> bytes:
+    """The key models are signed with (``SECRET_KEY``, or the host's own key file)."""
+    return model_signing_key(current_settings())
+
+
 def _served() -> ServedRanker:
     served = current_app.extensions.get(_RANKER)
     if served is None:
-        served = current_app.extensions.setdefault(_RANKER, ServedRanker())
+        served = current_app.extensions.setdefault(_RANKER, ServedRanker(signing_key()))
     # Read at every call, so a changed setting (or a test) takes effect at once.
     served.recheck_seconds = float(current_app.config["MODEL_RECHECK_SECONDS"])
     return served
@@ -50,3 +58,8 @@ def planner_counts() -> PlannerCounts:
         cache = current_app.extensions.setdefault(_COUNTS, PlannerCountsCache())
     cache.max_age_seconds = float(current_app.config["PLANNER_COUNTS_SECONDS"])
     return cache.get(get_driver())
+
+
+def serving_pair_model():
+    """The promoted pair model of duplicate detection (or the prior), read for each import."""
+    return _serving_pair_model(get_driver(), pair_model_signing_key(current_settings()))

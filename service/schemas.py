@@ -37,6 +37,8 @@ class FirmRef(BaseModel):
     size_segment: str | None = None
     comuna: ComunaOut | None = None
     owner_gender: str | None = Field(None, description="Solo visible para asesores y administradores.")
+    share_uf: float | None = Field(None, description="En una oferta conjunta o su alianza: su parte del volumen (UF).")
+    capacity_uf: float | None = Field(None, description="En una oferta conjunta: su capacidad al proponerla (UF).")
 
 
 class Buyer(BaseModel):
@@ -174,7 +176,10 @@ class AdvisorRef(BaseModel):
 class Proposal(BaseModel):
     id: str
     need_id: str
-    firm: FirmRef
+    kind: str = Field("single", description="single (una empresa) o group (oferta conjunta).")
+    firm: FirmRef = Field(description="La empresa propuesta (en un grupo, la primera por RUT).")
+    firms: list[FirmRef] = Field(default_factory=list, description="Todas las empresas propuestas, con su parte.")
+    project_id: str | None = None
     advisor: AdvisorRef | None = None
     note: str
     status: str = Field(description="pending, accepted o rejected.")

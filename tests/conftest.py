@@ -8,6 +8,7 @@ on each other or on demo data. Data builders and headers are in ``tests/helpers.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -29,6 +30,9 @@ from tests.helpers import make_rut
 
 REPO = Path(__file__).resolve().parent.parent
 LIVE_START_TIMEOUT_S = 120
+# One secret for this run, shared by the in-process app, the command line and child servers (sessions
+# and model signatures must agree), and never the developer's own key file.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
 
 
 @pytest.fixture(scope="session")

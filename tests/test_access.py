@@ -93,6 +93,7 @@ MATRIX = [
     ("read A's need", "GET", "/api/v1/needs/{need}", None, OWN_ONLY),
     ("reopen A's need", "PATCH", "/api/v1/needs/{need}", {"status": "open"}, OWN_ONLY),
     ("matches of A's need", "GET", "/api/v1/needs/{need}/matches", None, OWN_ONLY),
+    ("group offers for A's need", "GET", "/api/v1/needs/{need}/groups", None, OWN_ONLY),
     ("propose a firm", "POST", "/api/v1/needs/{need}/proposals", {}, STAFF_WRITE),
     ("proposals of A's need", "GET", "/api/v1/needs/{need}/proposals", None, OWN_ONLY),
     ("read A's proposal", "GET", "/api/v1/proposals/{proposal}", None, OWN_ONLY),

@@ -172,6 +172,17 @@ def test_capacity_fit(catalog, volume, sales, expected):
     assert values["capacity_fit"][0] == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [(100.0, 1.0), (1000.0, 1.0), (10.0, 0.5), (0.0, 0.0)],
+    ids=["declared-equal", "declared-above-sales-share", "declared-tenth", "declared-none"],
+)
+def test_capacity_fit_uses_the_declared_capacity_over_sales(catalog, declared, expected):
+    ctx = context(catalog, volume_uf=100.0)
+    values = features(catalog, ctx, [candidate("1-9", ctx.comuna, annual_sales_uf=40.0, supply_capacity_uf=declared)])
+    assert values["capacity_fit"][0] == pytest.approx(expected)
+
+
 def test_graph_signals_are_read_as_of_the_need_and_never_from_its_own_decisions(catalog):
     ctx = context(catalog, peer_buyers=frozenset({"77000000-7"}))
     before, after = AS_OF - 86_400, AS_OF + 86_400

@@ -35,7 +35,7 @@ def _length_cases() -> list[tuple[str, str, bool]]:
 
 def _value_cases() -> list[tuple[str, str, bool]]:
     cases = []
-    for name in ("annual_sales_uf", "employees"):
+    for name in ("annual_sales_uf", "supply_capacity_uf", "employees"):
         bounds = FIRM[name]
         assert bounds.ge is not None and bounds.le is not None
         cases += [(name, f"{bounds.ge:.0f}", True), (name, f"{bounds.le:.0f}", True),

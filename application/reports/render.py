@@ -7,7 +7,6 @@ printed from that same HTML by WeasyPrint, whose URL fetcher here refuses anythi
 from __future__ import annotations
 
 import base64
-import csv
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from matching.explain import number
 from matching.program import PROJECT_KIND_LABELS
 from matching.reports import FEW_CANDIDATES, MAIN_REASONS, NeedResult
 from matching.segments import SEGMENT_LABELS
+from matching.spreadsheets import write_rows
 
 # Above this many needs the PDF lists each need in one line (its best candidate) and leaves the
 # top-K with reasons to report.html and the CSV: WeasyPrint lays out 1,000 needs' details (some
@@ -64,9 +64,7 @@ def csv_rows(needs: list[dict], results: dict[str, NeedResult], catalog: Catalog
 def write_csv(path: Path, rows: list[list[str]]) -> None:
     # UTF-8 with a byte-order mark: spreadsheet programs then read the accents right.
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(CSV_HEADER)
-        writer.writerows(rows)
+        write_rows(fh, CSV_HEADER, rows)  # formula-safe: buyers write need titles
 
 
 def _data_uri(png: bytes) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from application.matching import diagnose, promoted_ranker
+from application.secrets import model_signing_key
 from application.settings import Settings
 from graph_schema import reports as repo
 from graph_schema.candidates import planner_counts
@@ -189,7 +190,7 @@ def compute(driver: Graph, settings: Settings, params: ReportParams, *, jobs: in
     catalog = catalog or fetch_catalog(driver)
     scope = resolve(driver, params, catalog)
     as_of = time.time() if as_of is None else as_of
-    ranker = promoted_ranker(driver)
+    ranker = promoted_ranker(driver, model_signing_key(settings))
     needs = repo.scope_needs(driver, **scope.as_params())
     started = time.perf_counter()
     table = repo.fetch_firm_table(driver, *scope_area(catalog, needs), threads=max(2, jobs))

@@ -104,11 +104,11 @@ def _cells_to_record(values: dict[str, Any], decimal_comma: bool) -> tuple[dict,
                                                "deje la celda vacía si no hay información."))
             else:
                 out[name] = gender
-        elif name in ("annual_sales_uf", "employees"):
+        elif name in ("annual_sales_uf", "supply_capacity_uf", "employees"):
             try:
                 number = parse_number(value, decimal_comma)
             except ValueError:
-                example = "1500 o 1500,5" if name == "annual_sales_uf" else "12"
+                example = "12" if name == "employees" else "1500 o 1500,5"
                 errors.append(FieldError(name, f"«{value}» no es un número; escriba por ejemplo {example}."))
                 continue
             if name == "employees" and number.is_integer():

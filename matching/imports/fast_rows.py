@@ -162,6 +162,11 @@ class FastRows:
                     return None
                 out["annual_sales_uf"] = sales
                 out["size_segment"] = size_segment(sales)
+            elif name == "supply_capacity_uf":
+                capacity = self._number(value)
+                if capacity is None or not _FIRM["supply_capacity_uf"].value_ok(capacity):
+                    return None
+                out["supply_capacity_uf"] = capacity
             elif name == "employees":
                 number = self._number(value)
                 if number is None or not number.is_integer() or not _FIRM["employees"].value_ok(number):

@@ -25,6 +25,8 @@ IMPORT_COLUMNS: dict[str, str] = {
     "ciiu": "sectors", "sectores": "sectors", "sectors": "sectors", "sector": "sectors", "rubro": "sectors",
     "actividad": "sectors", "codigo actividad": "sectors", "actividad sii": "sectors",
     "ventas uf": "annual_sales_uf", "annual sales uf": "annual_sales_uf", "ventas anuales uf": "annual_sales_uf",
+    "capacidad uf": "supply_capacity_uf", "capacidad de suministro uf": "supply_capacity_uf",
+    "capacidad anual uf": "supply_capacity_uf", "supply capacity uf": "supply_capacity_uf",
     "trabajadores": "employees", "employees": "employees", "empleados": "employees",
     "genero": "owner_gender", "owner gender": "owner_gender", "sexo": "owner_gender",
     "productos": "products", "products": "products",
@@ -175,6 +177,10 @@ def _jsonl_rows(text: str, parsed: ParsedFile) -> Iterator[tuple[int, dict[str, 
             continue
         try:
             obj = json.loads(raw)
+        except RecursionError:
+            parsed.errors.append(RowError(line, "linea", "El objeto JSON está anidado demasiado profundo."))
+            parsed.data_rows += 1
+            continue
         except ValueError:
             parsed.errors.append(RowError(line, "linea", "No es un objeto JSON válido."))
             parsed.data_rows += 1

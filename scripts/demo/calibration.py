@@ -7,6 +7,7 @@ Shares (micro firms, owner gender...) are drawn as exact quotas, so they hold at
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 # DESIGN.md's program figures for 2025 (what `encadena stats` compares against) live in
@@ -170,3 +171,43 @@ AREA_CODES = {
     "07": "71", "16": "42", "08": "41", "09": "45", "14": "63", "10": "65", "11": "67", "12": "61",
 }
 MOBILE_PHONE_SHARE = 0.8
+
+
+# -- group supply (issue 16) ---------------------------------------------------------------------
+
+# Needs of these project kinds are bought by several firms together: their volume is this many times
+# an ordinary need's, beyond what one nearby micro firm can supply.
+GROUP_SUPPLY_KINDS = frozenset({"red_proveedores", "cadena_corta"})
+GROUP_SUPPLY_VOLUME_FACTOR = 6.0
+# Outside those projects, this share of needs is as large (a third of the program's projects are
+# supplier networks or short chains: 48 of 147).
+GROUP_SUPPLY_SHARE = 0.3
+# A group-supply need asks for this many times (uniform between the two) what the largest nearby
+# firm of its own class can supply: no single firm covers it, a few together do.
+GROUP_SUPPLY_OVER_LARGEST = (1.3, 2.6)
+# Share of firms with sales that declare what they can supply one buyer in a year, and that capacity
+# as a share of their annual sales (uniform between the two).
+DECLARES_CAPACITY = 0.3
+
+
+def unit_draw(seed: int, key: str) -> float:
+    """A uniform draw in [0, 1) from ``seed`` and ``key`` alone (moves no random stream)."""
+    digest = hashlib.blake2b(f"{seed}:{key}".encode(), digest_size=7).digest()
+    return int.from_bytes(digest, "big") / 2 ** 56
+
+
+def declared_capacity(seed: int, rut: str, sales: float | None) -> float | None:
+    """What a firm declares it can supply one buyer a year: ``DECLARES_CAPACITY`` of firms with sales do."""
+    if not sales or unit_draw(seed, f"{rut}:declares") >= DECLARES_CAPACITY:
+        return None
+    low, high = DECLARED_CAPACITY_SHARE
+    return round(sales * (low + (high - low) * unit_draw(seed, f"{rut}:capacity")), 1)
+
+
+def group_supply_need(seed: int, index: int, project_kind: str | None) -> bool:
+    """Whether need ``index`` is bought by several firms together (drawn from its index: no rng moves)."""
+    if project_kind in GROUP_SUPPLY_KINDS:
+        return True
+    digest = hashlib.blake2b(f"{seed}:{index}:group-supply".encode(), digest_size=2).digest()
+    return int.from_bytes(digest, "big") / 65536 < GROUP_SUPPLY_SHARE
+DECLARED_CAPACITY_SHARE = (0.15, 0.6)

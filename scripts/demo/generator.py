@@ -56,7 +56,17 @@ COOPERATIVE_RADIUS_KM = 40.0
 
 
 def scale_of(firms: int) -> float:
-    return firms / cal.DEFAULT_FIRMS
+    """How much the program's activity (projects, buyers, needs, alliances) grows with the register.
+
+    Up to the calibrated size it grows with the firms; past it, with their square root: a register of
+    a million firms is a national one, and the program does not run fifty times more projects for it.
+    """
+    ratio = firms / cal.DEFAULT_FIRMS
+    return ratio if ratio <= 1 else ratio ** 0.5
+
+
+# Draws of a buyer name before its place is added to tell it apart.
+BUYER_NAME_TRIES = 20
 
 
 def rut_from_number(number: int) -> str:
@@ -122,6 +132,7 @@ class _Generator:
         self.n_firms = firms
         self.seed = seed
         self.scale = scale_of(firms)
+        self._buyer_names: set[str] = set()
         self.geo = Territory(catalog)
         self.namer = Namer()
         self.centers: list[Center] = []
@@ -216,10 +227,17 @@ class _Generator:
         ind = INDUSTRIES[industry]
         comuna = self.geo.draw(rng, region)
         place = self.geo.name(comuna)
-        taken = {b.name for b in self.buyers}
         name = self.namer.buyer_name(rng, ind, place)
-        while name in taken:
+        for _ in range(BUYER_NAME_TRIES):
+            if name not in self._buyer_names:
+                break
             name = self.namer.buyer_name(rng, ind, place)
+        if name in self._buyer_names:
+            # The industry's names are used up at this size: tell the companies apart by their place.
+            base = name.removesuffix(" S.A.")
+            name = next(f"{base} {suffix} S.A." for suffix in (place, *(f"{place} {n}" for n in range(2, 10**6)))
+                        if f"{base} {suffix} S.A." not in self._buyer_names)
+        self._buyer_names.add(name)
         sales = round(math.exp(rng.uniform(math.log(150_000), math.log(30_000_000))), -2)
         buyer = Buyer(len(self.buyers), rut_from_number(number), name, industry, region, comuna,
                       rng.choice(ind.buyer_sectors), sales,
@@ -457,6 +475,7 @@ class _Generator:
                                for code, (status, until) in f.certifications.items()],
             "advised": f.advised,
             "props": {"name": f.name, "annual_sales_uf": f.sales,
+                      "supply_capacity_uf": cal.declared_capacity(self.seed, f.rut, f.sales),
                       "size_segment": f.segment, "employees": f.employees, "owner_gender": f.gender,
                       "products": f.products, "phone": f.phone, "email": f.email, "source": "demo", "demo": True},
         }

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from matching.capacity import CAPACITY_SHARE
 from scripts.demo import calibration as cal
 from scripts.demo import simulated_buyer as sim
 from scripts.demo.industries import INDUSTRIES, SUPPLIER_CLASSES
@@ -98,6 +99,9 @@ class _Need:
     comuna: int
     status: str
     tokens: frozenset[str]
+    # The part of the volume one supplier is asked for: all of it, or for a group-supply need the
+    # share of an ordinary need (the buyer takes each firm as one supplier among several).
+    per_supplier_volume: float = 0.0
 
 
 @dataclass(slots=True)
@@ -151,6 +155,10 @@ class _HistoryBuilder:
         self.f_project = np.array([f.project for f in firms], dtype=np.int32)
         self.f_pool = np.array([f.pool for f in firms], dtype=bool)
         self.proposed = np.zeros(len(firms), dtype=np.int32)
+        # What each firm can supply one buyer (matching.capacity's rule on the demo's own figures).
+        self.f_capacity = np.array([
+            0.0 if f.segment == "grande" or not f.sales else
+            (cal.declared_capacity(world.seed, f.rut, f.sales) or CAPACITY_SHARE * f.sales) for f in firms])
         by_division: dict[str, set[int]] = {}
         for f in firms:
             if f.segment == "grande":
@@ -230,7 +238,8 @@ class _HistoryBuilder:
         phrases = rng.sample(cls.products, 2 if rng.random() < 0.5 and len(cls.products) > 1 else 1)
         what = " y ".join(phrases)
         title = rng.choice(_GOODS_TITLES if cls.kind == "bien" else _SERVICE_TITLES).format(phrases[0])
-        volume = round(math.exp(rng.uniform(*(math.log(v) for v in ind.volume_uf))), -1)
+        volume = per_supplier = round(math.exp(rng.uniform(*(math.log(v) for v in ind.volume_uf))), -1)
+        group_supply = cal.group_supply_need(self.seed, len(self.needs), project.kind if project is not None else None)
         short = buyer.name.removesuffix(" S.A.")
         description = (f"{short} busca proveedores locales de {what} para {rng.choice(ind.contexts)}. "
                        f"{rng.choice(_EXTRAS)} Volumen estimado: {_fmt_uf(volume)} UF al año.")
@@ -247,14 +256,31 @@ class _HistoryBuilder:
             prefer = [rng.choice(PREFERENCES)]
         comuna = buyer.comuna if rng.random() < 0.7 else self.w.geo.draw(rng, buyer.region)
         index = len(self.needs)
+        radius = int(round(rng.randint(*ind.radius_km), -1))
+        mandatory = bool(required) and rng.random() < 0.35
+        if group_supply:
+            volume = self._group_supply_volume(index, sector, comuna, radius, volume)
         need = _Need(
             index, make_id("need", self.seed, index), buyer, project, sector, title, description,
-            int(round(rng.randint(*ind.radius_km), -1)), volume, created, deadline, required,
-            bool(required) and rng.random() < 0.35, prefer, comuna, status,
-            sim.content_tokens(f"{title} {description}"),
+            radius, volume, created, deadline, required, mandatory, prefer, comuna, status,
+            sim.content_tokens(f"{title} {description}"), per_supplier,
         )
         self.needs.append(need)
         return need
+
+    def _group_supply_volume(self, index: int, sector: str, comuna: int, radius: int, volume: float) -> float:
+        """A volume past what the largest firm of the need's own sector within the radius can supply.
+
+        Supplier networks and short value chains exist for volumes no single micro firm covers.
+        """
+        near = self.w.geo.distance[comuna, self.f_comuna] <= radius
+        code = int(sector)
+        digits = len(sector)
+        own = (self.f_class_a // 10 ** (4 - digits) == code) | (self.f_class_b // 10 ** (4 - digits) == code)
+        largest = float(self.f_capacity[near & own].max(initial=0.0))
+        low, high = cal.GROUP_SUPPLY_OVER_LARGEST
+        factor = low + (high - low) * cal.unit_draw(self.seed, f"need-{index}:group-volume")
+        return max(round(volume * cal.GROUP_SUPPLY_VOLUME_FACTOR, -1), round(largest * factor, -1))
 
     def _candidates(self, need: _Need, k: int) -> list[Firm]:
         """Up to ``k`` plausible firms, as an advisor would pick them."""
@@ -355,7 +381,7 @@ class _HistoryBuilder:
         return sim.Offer(
             distance_km=float(self.w.geo.distance[need.comuna, firm.comuna]), radius_km=need.radius,
             sector_closeness=sim.sector_closeness([need.sector], firm.classes), required=len(need.required),
-            certified=certified, mandatory=need.mandatory, sales_uf=firm.sales, volume_uf=need.volume,
+            certified=certified, mandatory=need.mandatory, sales_uf=firm.sales, volume_uf=need.per_supplier_volume,
             prior_alliances=prior, advisory_hours=firm.hours,
             text_overlap=sim.text_overlap(need.tokens, self.tokens[firm.index]), preferences_met=prefs,
         )

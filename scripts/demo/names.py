@@ -145,14 +145,26 @@ def fold_name(name: str) -> str:
     return " ".join(w for w in map(_fold_word, name.split()) if w)
 
 
+_SLUG_STOP = frozenset(("de", "del", "la", "las", "el", "los", "y", "e"))
+SLUG_LENGTH = 22
+
+
 def slug_of(name_key: str) -> str:
-    """"agricola los boldos spa" -> "agricolalosboldos": whole words, legal form dropped, ~20 letters."""
-    slug = ""
-    for word in _LEGAL_TAIL.sub("", name_key).split():
-        if len(slug) >= 12 and len(slug) + len(word) > 22:
-            break
-        slug += _SLUG.sub("", word)
-    return slug or "empresa"
+    """"agricola los boldos spa" -> "agricolaboldos": the words that tell a firm apart stay whole.
+
+    Legal form and small words dropped; when the name is long, its leading (generic) words shrink to
+    their initials first, so "servicios industriales lira e hijos" gives "silirahijos", not the
+    "serviciosindustriales" every firm of that trade would share.
+    """
+    words = [_SLUG.sub("", w) for w in _LEGAL_TAIL.sub("", name_key).split() if w not in _SLUG_STOP]
+    words = [w for w in words if w]
+    if not words:
+        return "empresa"
+    for cut in range(len(words)):
+        slug = "".join(w[0] for w in words[:cut]) + "".join(words[cut:])
+        if len(slug) <= SLUG_LENGTH:
+            return slug
+    return "".join(w[0] for w in words[:-1]) + words[-1][:SLUG_LENGTH]
 
 
 def _choice(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:

@@ -302,6 +302,8 @@ FRESH_STEPS: dict[str, tuple[LiteralString, int]] = {
 class DemoLabel(Enum):
     """Labels of the nodes the demo creates, each with its own batched delete (children first)."""
 
+    DUPLICATE_CANDIDATE = "DuplicateCandidate"
+    FIRM_MERGE = "FirmMerge"
     PROPOSAL = "Proposal"
     ALLIANCE = "Alliance"
     NEED = "Need"
@@ -313,6 +315,10 @@ class DemoLabel(Enum):
 
 
 _DELETE: dict[DemoLabel, LiteralString] = {
+    DemoLabel.DUPLICATE_CANDIDATE: "MATCH (n:DuplicateCandidate) WHERE n.demo = true"
+    " WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS n",
+    DemoLabel.FIRM_MERGE: "MATCH (n:FirmMerge) WHERE n.demo = true"
+    " WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS n",
     DemoLabel.PROPOSAL: "MATCH (n:Proposal) WHERE n.demo = true"
     " WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS n",
     DemoLabel.ALLIANCE: "MATCH (n:Alliance) WHERE n.demo = true"
@@ -332,7 +338,7 @@ _DELETE: dict[DemoLabel, LiteralString] = {
 }
 
 DEMO_COUNTS: LiteralString = """
-CALL () { MATCH (n:Firm) WHERE n.demo = true RETURN count(n) AS firms }
+CALL () { MATCH (n:Firm) WHERE n.demo = true AND n.demo_second_record IS NULL RETURN count(n) AS firms }
 CALL () { MATCH (n:Buyer) WHERE n.demo = true RETURN count(n) AS buyers }
 CALL () { MATCH (n:Need) WHERE n.demo = true RETURN count(n) AS needs }
 CALL () { MATCH (n:Proposal) WHERE n.demo = true RETURN count(n) AS proposals }

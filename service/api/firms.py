@@ -39,6 +39,8 @@ class Firm(BaseModel):
     sectors: list[dict]
     comuna: dict | None
     annual_sales_uf: float | None = None
+    supply_capacity_uf: float | None = Field(None, description="Capacidad declarada de abastecer a un comprador "
+                                                                "al año, en UF.")
     size_segment: str
     employees: int | None = None
     owner_gender: str | None = Field(None, description="Solo visible para asesores y administradores.")

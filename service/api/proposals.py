@@ -8,10 +8,13 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
 from application import proposals
+from application.groups import MAX_GROUP_SIZE, propose_group
+from matching.errors import FieldError, InvalidInput
 from matching.records import Rut
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
 from service.pagination import PageQuery, decode_time_cursor, time_page
+from service.reference import get_catalog
 from service.schemas import Decision, Proposal, ProposalPage
 
 bp = APIBlueprint("proposals", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Propuestas")],
@@ -27,7 +30,14 @@ class IdPath(BaseModel):
 
 
 class ProposalRecord(_Body):
-    rut: Rut = Field(description="RUT de la empresa propuesta.")
+    rut: Rut | None = Field(None, description="RUT de la empresa propuesta (una empresa).")
+    ruts: list[Rut] | None = Field(
+        None, min_length=2, max_length=MAX_GROUP_SIZE,
+        description="Oferta conjunta: RUT de las empresas que se proponen juntas (en vez de «rut»); cada una recibe "
+                    "una parte del volumen proporcional a su capacidad.",
+    )
+    project_id: str | None = Field(None, max_length=64,
+                                   description="Proyecto donde quedará la alianza si el comprador acepta.")
     note: str = Field("", max_length=2000, description="Por qué el asesor la propone.")
     advisor_id: str | None = Field(
         None, max_length=64, description="Asesor que propone; si la llave está asociada a un asesor, es ese.",
@@ -49,7 +59,13 @@ class ProposalQuery(PageQuery):
 @bp.post("/needs/<id>/proposals", responses={201: Proposal}, summary="Proponer una empresa para una necesidad")
 @require("admin", "advisor")
 def create_proposal(path: IdPath, body: ProposalRecord):
-    proposal = proposals.propose(get_driver(), path.id, body.model_dump(), current_principal())
+    if (body.rut is None) == (body.ruts is None):
+        raise InvalidInput(FieldError("rut", "Indique «rut» (una empresa) o «ruts» (un grupo), no ambos ni ninguno."))
+    values = body.model_dump(exclude={"rut", "ruts"})
+    if body.ruts is not None:
+        proposal = propose_group(get_driver(), get_catalog(), path.id, body.ruts, values, current_principal())
+    else:
+        proposal = proposals.propose(get_driver(), path.id, {**values, "rut": body.rut}, current_principal())
     return proposal, 201, {"Location": f"/api/v1/proposals/{proposal['id']}"}
 
 

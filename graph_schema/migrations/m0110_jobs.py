@@ -6,7 +6,7 @@ them. One that was still queued or running was watched by a web worker's thread 
 exists: it is failed with a reason instead of staying "running" forever.
 """
 
-VERSION = 90
+VERSION = 110
 DESCRIPTION = "Job ids unique; jobs by status, kind and creation; ReportJob folded into Job"
 
 STATEMENTS = (
