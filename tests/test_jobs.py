@@ -187,11 +187,31 @@ def test_the_server_cuts_any_transaction_after_its_own_timeout(driver):
         session.run(Query("UNWIND range(1, 10000000000) AS x RETURN count(x) AS n", timeout=0.5)).consume()
 
 
-def test_the_api_answers_503_when_a_query_times_out(app, keys, monkeypatch):
-    graph = app.extensions["encadena.neo4j"].driver
-    monkeypatch.setattr(graph, "query_timeout", 0.001)
-    client = app.test_client()
-    response = client.get("/api/v1/firms?q=cooperativa%20agricola&limit=50",
-                          headers={"Authorization": f"Bearer {keys['advisor']}"})
+def test_a_runaway_query_in_a_request_answers_503_within_its_timeout(app, keys):
+    """A request whose query runs away is cut by QUERY_TIMEOUT_SECONDS: a 503, and the worker is free again."""
+    from flask_openapi3 import APIBlueprint
+
+    from service import create_app
+    from service.auth import require
+    from service.db import get_driver
+
+    fresh = create_app({**app.config, "TESTING": True, "QUERY_TIMEOUT_SECONDS": 1.0})
+    probe = APIBlueprint("probe_runaway", __name__, url_prefix="/api/v1")
+
+    @probe.get("/sonda-consulta-larga")
+    @require("advisor")
+    def runaway():
+        get_driver().execute_query("UNWIND range(1, 10000000000) AS x RETURN count(x) AS n")
+        return {"ok": True}
+
+    fresh.register_api(probe)
+    client = fresh.test_client()
+    started = time.monotonic()
+    response = client.get("/api/v1/sonda-consulta-larga", headers={"Authorization": f"Bearer {keys['advisor']}"})
+    elapsed = time.monotonic() - started
     assert response.status_code == 503, response.json
     assert response.json["type"].endswith("consulta-demasiado-larga") and response.headers["Retry-After"] == "5"
+    assert elapsed < 5.0
+    again = client.get("/api/v1/needs?limit=1", headers={"Authorization": f"Bearer {keys['advisor']}"})
+    assert again.status_code == 200
+    fresh.extensions["encadena.neo4j"].close()
