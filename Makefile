@@ -1,5 +1,5 @@
 # Encadena: the two commands (see README.md).
-#   make run   install everything, start Neo4j, load reference + demo data, serve the API
+#   make run   install everything, start Neo4j, load reference + demo data, serve the API with a job worker
 #   make test  install everything, start a separate test Neo4j, run the tests, stop it
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -23,7 +23,7 @@ TEST_ENV := NEO4J_URI=bolt://127.0.0.1:$(TEST_NEO4J_PORT) ENCADENA_NEO4J_HOME=.d
 
 help:
 	@echo "make run    - install, start Neo4j, load reference and demo data, serve on 127.0.0.1:$(PORT)"
-	@echo "make stop   - stop the API server and Neo4j started by make run"
+	@echo "make stop   - stop the API server, the job worker and Neo4j started by make run"
 	@echo "make test   - install, start a test Neo4j on port 7688, run the test suite, stop it"
 	@echo "make lint   - ruff and mypy"
 
@@ -51,11 +51,15 @@ run: install
 	$(ENCADENA) keys demo --file .data/demo-keys.env
 	$(ENCADENA) users demo --file .data/demo-users.env
 	@echo "Pages for people: http://127.0.0.1:$(PORT)/app/login  (demo people, from .data/demo-users.env:)"; grep -v '^#' .data/demo-users.env
-	@echo "Serving the API on http://127.0.0.1:$(PORT) (docs: /docs). Stop with Ctrl-C or 'make stop'."
+	@echo "Serving the API on http://127.0.0.1:$(PORT) (docs: /docs) with one job worker. Stop with Ctrl-C or 'make stop'."
+	@# The job worker runs beside gunicorn (jobs: imports, training, reports, duplicate scans) and stops with it.
+	$(ENCADENA) worker --pid-file .data/worker.pid & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	PORT=$(PORT) $(BIN)/gunicorn --config service/gunicorn_conf.py --pid .data/gunicorn.pid "service:create_app()"
 
 stop:
 	-@if [ -f .data/gunicorn.pid ]; then kill $$(cat .data/gunicorn.pid) && echo "API server stopped."; rm -f .data/gunicorn.pid; fi
+	-@if [ -f .data/worker.pid ]; then kill $$(cat .data/worker.pid) && echo "Job worker stopped."; rm -f .data/worker.pid; fi
 	@if [ -x $(ENCADENA) ]; then $(ENCADENA) neo4j stop; fi
 
 test: $(BIN)/.synced system-packages

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from graph_schema import duplicates
 from graph_schema.driver import Graph
@@ -39,6 +40,20 @@ WRITERS = 2
 REPORT_LIST_LIMIT = 1000
 
 Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BatchLog:
+    """An import job's memory of its batches, so that a retried import resumes instead of starting over.
+
+    ``committed`` maps the batch numbers an earlier attempt committed to their (created, updated,
+    unchanged) counts: those batches are skipped and their counts carried into the report.
+    ``record(tx, batch, counts)`` runs inside each batch's own write transaction, so a batch and the
+    job's record of it commit together or not at all. Duplicate detection always covers the whole file.
+    """
+
+    committed: dict[int, tuple[int, int, int]]
+    record: Callable[[Any, int, tuple[int, int, int]], None]
 
 
 @dataclass
@@ -61,6 +76,7 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     batches: int = 0
     failed_batches: int = 0
+    resumed_batches: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -89,6 +105,7 @@ class ImportReport:
             "decided_pairs_not_reopened": self.decided_pairs,
             "batches": self.batches,
             "failed_batches": self.failed_batches,
+            "resumed_batches": self.resumed_batches,
             "seconds": round(self.seconds, 2),
             "timings": {k: round(v, 2) for k, v in self.timings.items()},
         }
@@ -124,34 +141,37 @@ def _membership_order(firm: MergedFirm) -> int:
 
 def import_file(driver: Graph, catalog: Catalog, data: bytes, *, now: str, source: str = "import",
                 dry_run: bool = False, batch_size: int = DEFAULT_BATCH_SIZE, threshold: float = DUPLICATE_THRESHOLD,
-                on_progress: Progress | None = None, pair_model: PairModel | None = None) -> ImportReport:
+                on_progress: Progress | None = None, pair_model: PairModel | None = None,
+                batches: BatchLog | None = None) -> ImportReport:
     """Read and validate ``data`` (CSV or JSON lines), then ``import_firms``; ``ImportFileError`` when
     the file cannot be read at all. Progress stages: ``read``, ``write``, ``dedupe``."""
     step = (lambda done, total: on_progress("read", done, total)) if on_progress else None
     parsed = parse_import(data, catalog, on_progress=step)
     return import_firms(driver, parsed, now=now, source=source, dry_run=dry_run, batch_size=batch_size,
                         threshold=threshold, on_progress=on_progress, pair_model=pair_model,
-                        adjacency=catalog.adjacency)
+                        adjacency=catalog.adjacency, batches=batches)
 
 
 def import_firms(driver: Graph, parsed: ParsedFile, *, now: str, source: str = "import", dry_run: bool = False,
                  batch_size: int = DEFAULT_BATCH_SIZE, threshold: float = DUPLICATE_THRESHOLD,
                  on_progress: Progress | None = None, pair_model: PairModel | None = None,
-                 adjacency: Mapping[str, frozenset[str]] | None = None) -> ImportReport:
+                 adjacency: Mapping[str, frozenset[str]] | None = None, batches: BatchLog | None = None,
+                 ) -> ImportReport:
     """Write a parsed file's firms in batches and record possible duplicates; return the report.
 
     ``pair_model`` scores the pairs (the promoted one, ``application.duplicates.serving_pair_model``;
-    the prior when None); ``adjacency`` makes neighbouring comunas evidence.
+    the prior when None); ``adjacency`` makes neighbouring comunas evidence; ``batches`` lets an
+    import job resume after the batches an earlier attempt committed.
     """
     with cyclic_gc_paused():
         return _import_firms(driver, parsed, now=now, source=source, dry_run=dry_run, batch_size=batch_size,
                              threshold=threshold, on_progress=on_progress, pair_model=pair_model,
-                             adjacency=adjacency)
+                             adjacency=adjacency, batches=batches)
 
 
 def _import_firms(driver: Graph, parsed: ParsedFile, *, now: str, source: str, dry_run: bool, batch_size: int,
                   threshold: float, on_progress: Progress | None, pair_model: PairModel | None,
-                  adjacency: Mapping[str, frozenset[str]] | None) -> ImportReport:
+                  adjacency: Mapping[str, frozenset[str]] | None, batches: BatchLog | None) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(dry_run, parsed.format, parsed.encoding, parsed.delimiter, parsed.data_rows,
                           rejected=list(parsed.errors), ignored_columns=parsed.ignored_columns)
@@ -179,7 +199,7 @@ def _import_firms(driver: Graph, parsed: ParsedFile, *, now: str, source: str, d
     # Neo4j writes the batches while this process compares names: the two overlap on two cores.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as pool:
         writing = pool.submit(_write_batches, driver, firms, report, known_ruts, now=now, source=source,
-                              dry_run=dry_run, batch_size=batch_size, on_progress=on_progress)
+                              dry_run=dry_run, batch_size=batch_size, on_progress=on_progress, log=batches)
         step = (lambda done, total: on_progress("dedupe", done, total)) if on_progress else None
         matches = find_duplicates([_firm_name(f, stored.get(f.rut)) for f in firms] + existing, threshold=threshold,
                                   involving=file_ruts, on_progress=step, model=pair_model, adjacency=adjacency)
@@ -202,7 +222,8 @@ def _firm_name(firm: MergedFirm, stored: FirmName | None) -> FirmName:
 
 
 def _write_batches(driver: Graph, firms: list[MergedFirm], report: ImportReport, stored: frozenset[str], *,
-                   now: str, source: str, dry_run: bool, batch_size: int, on_progress: Progress | None) -> None:
+                   now: str, source: str, dry_run: bool, batch_size: int, on_progress: Progress | None,
+                   log: BatchLog | None = None) -> None:
     """Each batch in its own transaction; a failing batch is rolled back whole and its rows reported.
 
     Up to ``WRITERS`` batches are in flight at once (Neo4j commits one while it runs the next one's
@@ -239,19 +260,38 @@ def _write_batches(driver: Graph, firms: list[MergedFirm], report: ImportReport,
         if on_progress:
             on_progress("write", done, total)
 
+    def recorder(number: int):
+        if log is None or dry_run:
+            return None
+        return lambda tx, outcomes: log.record(tx, number, _counts(outcomes))
+
     with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="import-batch") as pool:
-        for start in range(0, total, batch_size):
+        for number, start in enumerate(range(0, total, batch_size)):
             batch = firms[start:start + batch_size]
             report.batches += 1
+            if log is not None and number in log.committed:
+                # Committed by an earlier attempt of this job: its counts, not its writes again.
+                for outcome, count in zip(("created", "updated", "unchanged"), log.committed[number], strict=True):
+                    setattr(report, outcome, getattr(report, outcome) + count)
+                report.resumed_batches += 1
+                done += len(batch)
+                if on_progress:
+                    on_progress("write", done, total)
+                continue
             alone = any(f.given.get("member_of") for f in batch)
             while in_flight and (alone or len(in_flight) >= WRITERS):
                 settle(*_result(in_flight.popleft()))
             if alone:
-                settle(batch, write(batch))
+                settle(batch, write(batch, after=recorder(number)))
             else:
-                in_flight.append((batch, pool.submit(write, batch)))
+                in_flight.append((batch, pool.submit(write, batch, after=recorder(number))))
         while in_flight:
             settle(*_result(in_flight.popleft()))
+
+
+def _counts(outcomes: list[tuple[str, dict]]) -> tuple[int, int, int]:
+    kinds = [outcome for outcome, _ in outcomes]
+    return kinds.count("created"), kinds.count("updated"), kinds.count("unchanged")
 
 
 def _result(item: tuple[list[MergedFirm], Future]) -> tuple[list[MergedFirm], list[tuple[str, dict]] | Exception]:

@@ -60,15 +60,17 @@ class Settings(BaseSettings):
                                           description="How long a worker keeps the firm counts that plan queries.")
     data_dir: Path = Field(REPO_ROOT / ".data", validation_alias=_env("ENCADENA_DATA_DIR"),
                            description="Local state of one host: rate-limit counters, the job queue, secrets.")
-    reports_dir: Path = Field(REPO_ROOT / ".data" / "reports", validation_alias=_env("REPORTS_DIR"),
-                              description="Where report jobs write their files.")
+    files_url: str | None = Field(None, validation_alias=_env("FILES_URL"),
+                                  description="Where job files live (uploaded imports, report files): a folder, or "
+                                              "an fsspec URL such as `s3://bucket/encadena` (with `s3fs` installed) "
+                                              "that every host reaches; unset: `<ENCADENA_DATA_DIR>/files`.")
     secret_key: str | None = Field(None, validation_alias=_env("SECRET_KEY"),
                                    description="Signs the pages' sessions and CSRF tokens and the stored models; "
                                                "unset: one is generated into `ENCADENA_DATA_DIR/secret_key`. "
                                                "Hosts behind one address must share the same value.")
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"),
-                                  description="Redis for rate limits (and jobs) shared across hosts; unset: "
-                                              "files on this host.")
+                                  description="Redis for the job queue and the rate limits, shared across hosts; "
+                                              "unset: SQLite files in `ENCADENA_DATA_DIR` (one host).")
     rate_limit_storage: str | None = Field(None, validation_alias=_env("RATE_LIMIT_STORAGE"),
                                            description="A limits storage URI instead of the default (Redis or the "
                                                        "host's SQLite file).")
@@ -92,6 +94,21 @@ class Settings(BaseSettings):
     report_jobs: int = Field(1, ge=1, le=64, validation_alias=_env("REPORT_JOBS"),
                              description="Processes one report job started from the API may use.")
 
+    # -- jobs (application/jobs.py, `encadena worker`) --------------------------------------------
+    job_lease_seconds: float = Field(60.0, ge=2, le=3600, validation_alias=_env("JOB_LEASE_SECONDS"),
+                                     description="A running job renews its lease every third of this; a job whose "
+                                                 "lease ran out (its worker died) is retried or failed.")
+    job_max_attempts: int = Field(3, ge=1, le=20, validation_alias=_env("JOB_MAX_ATTEMPTS"),
+                                  description="Times a job is started before it is failed for good.")
+    job_retention_days: float = Field(30.0, ge=0, validation_alias=_env("JOB_RETENTION_DAYS"),
+                                      description="Days a finished job's files (upload, report files) are kept.")
+    max_concurrent_reports: int = Field(2, ge=1, le=64, validation_alias=_env("MAX_CONCURRENT_REPORTS"),
+                                        description="Report jobs running at once across every worker (training: "
+                                                    "always one).")
+    query_timeout_seconds: float = Field(30.0, ge=0.1, le=3600, validation_alias=_env("QUERY_TIMEOUT_SECONDS"),
+                                         description="Longest a web request's query may run (driver timeout); "
+                                                     "Neo4j's `db.transaction.timeout` caps every transaction.")
+
     # -- gunicorn (service/gunicorn_conf.py) ---------------------------------------------------
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"), description="Address gunicorn binds.")
     port: int = Field(8000, ge=1, le=65535, validation_alias=_env("PORT"), description="Port gunicorn binds.")
@@ -109,6 +126,11 @@ class Settings(BaseSettings):
     def bolt_port(self) -> int:
         """The port of ``neo4j_uri`` (the local server listens on it)."""
         return urlparse(self.neo4j_uri).port or 7687
+
+    @property
+    def files_location(self) -> str:
+        """Where job files live: ``FILES_URL``, else the ``files`` folder of ``ENCADENA_DATA_DIR``."""
+        return self.files_url or str(Path(self.data_dir) / "files")
 
     @property
     def neo4j_home_path(self) -> Path:

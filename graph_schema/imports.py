@@ -4,6 +4,7 @@ transaction per batch (``application.imports`` runs the batches, the duplicate c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import LiteralString
 
 from neo4j import ManagedTransaction, RoutingControl
@@ -53,8 +54,13 @@ RETURN collect(c.rut) AS ruts
 """
 
 
+# Called inside a batch's write transaction with its outcomes: a job records the batch in the same commit.
+AfterBatch = Callable[[ManagedTransaction, list[tuple[str, dict]]], None]
+
+
 def apply_batch_tx(tx: ManagedTransaction, firms: list[MergedFirm], now: str, source: str, write: bool,
-                   create_new: bool = True, stored: frozenset[str] | None = None) -> list[tuple[str, dict]]:
+                   create_new: bool = True, stored: frozenset[str] | None = None,
+                   after: AfterBatch | None = None) -> list[tuple[str, dict]]:
     """Compare the batch with the stored firms and write what changes; ``(outcome, state)`` each.
 
     Stored firms (those in ``stored``, the RUTs found before the batches began; all when ``None``)
@@ -89,20 +95,25 @@ def apply_batch_tx(tx: ManagedTransaction, firms: list[MergedFirm], now: str, so
         write_firms_tx(tx, created, now, source, new=True)
     if write and updated:
         write_firms_tx(tx, updated, now, source)
+    if write and after is not None:
+        after(tx, outcomes)
     return outcomes
 
 
 def write_batch(driver: Graph, batch: list[MergedFirm], stored: frozenset[str], *, now: str, source: str,
-                dry_run: bool) -> list[tuple[str, dict]] | Exception:
-    """One batch in its own transaction: its outcomes, or the error that rolled it back whole."""
+                dry_run: bool, after: AfterBatch | None = None) -> list[tuple[str, dict]] | Exception:
+    """One batch in its own transaction: its outcomes, or the error that rolled it back whole.
+
+    ``after`` runs inside that transaction (an import job records the batch as committed with it).
+    """
     try:
         with driver.session() as session:
             if dry_run:
                 return session.execute_read(apply_batch_tx, batch, now, source, False, True, stored)
             try:
-                return session.execute_write(apply_batch_tx, batch, now, source, True, True, stored)
+                return session.execute_write(apply_batch_tx, batch, now, source, True, True, stored, after)
             except ConstraintError:
-                return session.execute_write(apply_batch_tx, batch, now, source, True, False)
+                return session.execute_write(apply_batch_tx, batch, now, source, True, False, None, after)
     except (ClientError, InvalidInput) as exc:
         return exc
 

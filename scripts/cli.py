@@ -204,7 +204,7 @@ def keys_revoke(key_id: str) -> None:
 # The modules that add commands (each with ``register(main)``), listed rather than discovered, so a
 # new file never adds or hides a command by accident.
 COMMAND_MODULES = ("scripts.demo_cli", "scripts.imports_cli", "scripts.matching_cli", "scripts.report_cli",
-                   "scripts.users_cli")
+                   "scripts.users_cli", "scripts.worker_cli", "scripts.neo4j_backup")
 
 
 def _register_command_modules() -> None:

@@ -158,7 +158,17 @@ def running_pid(inst: Instance) -> int | None:
         os.kill(pid, 0)
     except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
         return None
-    return pid
+    return None if _zombie(pid) else pid
+
+
+def _zombie(pid: int) -> bool:
+    """A server that died (killed, out of memory) but whose exit nobody collected: where the init
+    process does not reap orphans (some containers), it stays a zombie that ``kill -0`` still finds."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] == "Z"
 
 
 def _port_open(port: int) -> bool:
@@ -275,7 +285,7 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    return not _zombie(pid)
 
 
 def status(inst: Instance, echo=print) -> bool:

@@ -102,3 +102,7 @@ def register(main: click.Group) -> None:
     from scripts.bench_reports import bench_reports
 
     bench.add_command(bench_reports, "reports")
+
+    from scripts.bench_load import bench_load
+
+    bench.add_command(bench_load, "load")

@@ -15,7 +15,8 @@ from flask_openapi3 import Info, OpenAPI
 from werkzeug.exceptions import BadRequest
 
 from application.settings import Settings, environment_names
-from service import db, headers, pages, rate_limits
+from service import consistency, db, headers, pages, rate_limits
+from service import jobs as jobs_ext
 from service.auth import SECURITY_SCHEMES, access_table, enforce_roles  # noqa: F401  (access_table: README)
 from service.errors import ApiProblem, register_error_handlers, validation_error_response
 
@@ -48,6 +49,8 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
         app.json.sort_keys = False
 
     db.init_app(app)
+    jobs_ext.init_app(app, app_settings(app.config))
+    consistency.init_app(app)  # read-your-writes across workers: bookmarks in and out
     register_error_handlers(app)
     app.before_request(enforce_roles)  # 401/403 before anything looks at the body
     app.before_request(_reject_malformed_json)
@@ -67,6 +70,11 @@ def flask_config(overrides: dict) -> dict:
     given = {name: value for name, value in overrides.items() if any(name in n for n in names.values())}
     settings = Settings(**given)
     return {aliases[0]: getattr(settings, field) for field, aliases in names.items()}
+
+
+def app_settings(config) -> Settings:
+    """The ``Settings`` an app was built with (its config holds every setting under its variable name)."""
+    return Settings(**{names[0]: config[names[0]] for names in environment_names().values() if names[0] in config})
 
 
 def _register_blueprints(app: OpenAPI) -> None:

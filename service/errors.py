@@ -133,6 +133,14 @@ def register_error_handlers(app: Flask) -> None:
     def _neo4j_client_error(exc: ClientError):
         code = exc.code or ""
         log.warning("Neo4j client error %s on %s %s: %s", code, request.method, request.path, exc.message)
+        if code.startswith("Neo.ClientError.Transaction.TransactionTimedOut"):
+            return problem(503, "La consulta tardó más de lo permitido y se canceló; intente de nuevo en unos "
+                                "segundos o con filtros más acotados.", headers={"Retry-After": "5"},
+                           type_="consulta-demasiado-larga")
+        if code == "Neo.ClientError.Transaction.InvalidBookmark":
+            # The client sent X-Encadena-Bookmarks that Neo4j did not issue (service/consistency.py).
+            return problem(400, "El encabezado X-Encadena-Bookmarks no trae marcadores válidos; envíe el que devolvió "
+                                "una escritura anterior, o ninguno.", type_="marcador-invalido")
         if ".Transaction." in code or ".Security." in code or ".Database." in code:
             # Timed out, terminated, or a database that is not there: not the caller's input.
             return problem(503, "La base de datos no pudo completar la operación a tiempo; intente nuevamente en "

@@ -78,8 +78,50 @@ def data_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("encadena-data")
 
 
+# Jobs in the suite: short leases, so a test that kills a worker sees its job retried within seconds.
+TEST_JOBS = {"JOB_LEASE_SECONDS": "6"}
+
+
+class Worker:
+    """``encadena worker`` in a subprocess, as ``make run`` starts it beside gunicorn."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 1, worker_type: str = "process"):
+        self.log_path = log_dir / f"worker-{time.monotonic_ns()}.log"
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [str(Path(sys.executable).with_name("encadena")), "worker", "--workers", str(workers),
+                 "--worker-type", worker_type],
+                cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+            )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+
+
+def app_env(settings: Settings, data_dir: Path) -> dict[str, str]:
+    """Everything a child process (gunicorn, a worker) needs to share this run's Neo4j, queue and files."""
+    return {**neo4j_env(settings), "ENCADENA_DATA_DIR": str(data_dir), **TEST_LIMITS, **TEST_JOBS}
+
+
 @pytest.fixture(scope="session")
-def app(driver, settings, data_dir):
+def job_worker(driver, settings, data_dir, tmp_path_factory):
+    """One job worker for the session, on this run's own SQLite queue under its data folder."""
+    worker = Worker(app_env(settings, data_dir), tmp_path_factory.mktemp("worker"))
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def app(driver, settings, data_dir, job_worker):
     return create_app({
         "TESTING": True,
         "NEO4J_URI": settings.neo4j_uri,
@@ -89,6 +131,7 @@ def app(driver, settings, data_dir):
         "API_KEY_CACHE_SECONDS": 0,
         "ENCADENA_DATA_DIR": str(data_dir),
         **TEST_LIMITS,
+        **TEST_JOBS,
     })
 
 
@@ -186,9 +229,25 @@ class Gunicorn:
 
 
 @pytest.fixture(scope="session")
-def live_url(driver, settings, data_dir, tmp_path_factory):
+def live_url(driver, settings, data_dir, job_worker, tmp_path_factory):
     """gunicorn with two workers, as ``make run`` serves, for the tests that need real processes."""
-    server = Gunicorn({**neo4j_env(settings), "ENCADENA_DATA_DIR": str(data_dir), **TEST_LIMITS},
-                      tmp_path_factory.mktemp("gunicorn"))
+    server = Gunicorn(app_env(settings, data_dir), tmp_path_factory.mktemp("gunicorn"))
     yield server.wait()
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def private_neo4j(settings, tmp_path_factory):
+    """A Neo4j of the fault tests' own (port and folder of its own), migrated with reference data;
+    tests may kill, stop and start it. Never the shared test instance."""
+    from tests.faults import PrivateNeo4j
+
+    instance = PrivateNeo4j(tmp_path_factory.mktemp("private-neo4j"), free_port(), settings)
+    instance.start()
+    try:
+        instance.encadena("migrate")
+        instance.encadena("load-reference")
+        yield instance
+    finally:
+        instance.close()
+        instance.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 from stdnum.cl import rut as stdnum_rut
 
@@ -38,7 +39,8 @@ def buyer_payload(rut: str, **overrides) -> dict:
 
 
 def count_nodes(driver) -> int:
-    records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS n")
+    """Nodes of data (a job's own record is bookkeeping, not data an import or a request wrote)."""
+    records, _, _ = driver.execute_query("MATCH (n) WHERE NOT n:Job AND NOT n:JobSlot RETURN count(n) AS n")
     return records[0]["n"]
 
 
@@ -79,3 +81,25 @@ def load_demo(driver, firms: int = DEMO_FIRMS):
         result = CliRunner().invoke(main, ["demo-data", "--firms", str(firms), "--reset"], catch_exceptions=False)
         assert result.exit_code == 0, result.output
     return fetch_catalog(driver)
+
+
+JOB_TIMEOUT_S = 180
+
+
+def wait_for_job(client, key: str, location: str, timeout: float = JOB_TIMEOUT_S) -> dict:
+    """Follow a job (``Location`` of a 202) until it is done or failed; its body."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(location, headers=auth(key))
+        assert response.status_code == 200, response.get_data(True)[:500]
+        job = response.get_json()
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.25)
+
+
+def run_job(client, key: str, response) -> dict:
+    """A 202 answer's job, followed to its end."""
+    assert response.status_code == 202, response.get_data(True)[:1000]
+    assert response.headers["Location"].startswith("/api/v1/jobs/")
+    return wait_for_job(client, key, response.headers["Location"])

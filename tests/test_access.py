@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_schema import report_jobs
+from graph_schema import jobs as jobs_repo
 from graph_schema.duplicates import record_candidates_tx
 from graph_schema.ids import new_id
 from matching.dedupe import Match
@@ -62,9 +62,16 @@ def world(client_module, driver, keys):
         pair = session.execute_write(record_candidates_tx, [Match(*sorted([firm, other]), 95.0, ("prueba",))],
                                      datetime.now(UTC).isoformat(), "scan")[0]["id"]
     report = new_id("rep")
-    report_jobs.create_job(driver, report, {"top": 3}, datetime.now(UTC).isoformat(), "matrix")
+    jobs_repo.create_job(driver, {"id": report, "kind": "report", "params": {"top": 3}, "input": None,
+                                  "requested_by": "matrix", "role": "advisor", "buyer_rut": None, "advisor_id": None,
+                                  "max_attempts": 1})
+    # A job of buyer A's own (buyers start none today; the rule that hides it from buyer B is what is tested).
+    job = new_id("rep")
+    jobs_repo.create_job(driver, {"id": job, "kind": "report", "params": {}, "input": None, "requested_by": "a",
+                                  "role": "buyer", "buyer_rut": k["buyer_rut"], "advisor_id": None, "max_attempts": 1})
     return {"firm": firm, "need": need, "proposal": proposal, "project": project, "alliance": alliance,
-            "center": center, "advisor": advisor, "pair": pair, "report": report, "buyer_a": k["buyer_rut"]}
+            "center": center, "advisor": advisor, "pair": pair, "report": report, "job": job,
+            "buyer_a": k["buyer_rut"]}
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +120,11 @@ MATRIX = [
     ("read a report", "GET", "/api/v1/reports/{report}", None, STAFF_ONLY),
     ("download a missing report file", "GET", "/api/v1/reports/{report}/files/x.csv", None,
      expect(401, 403, 403, 404, 404)),
+    ("list my jobs", "GET", "/api/v1/jobs", None, EVERYONE),
+    ("read A's job", "GET", "/api/v1/jobs/{job}", None, OWN_ONLY),
+    ("download a missing file of A's job", "GET", "/api/v1/jobs/{job}/files/x.csv", None,
+     expect(401, 404, 404, 404, 404)),
+    ("start a duplicate scan (invalid)", "POST", "/api/v1/duplicate-scans", {"threshold": 500}, STAFF_WRITE),
     ("list keys", "GET", "/api/v1/keys", None, expect(401, 403, 403, 403, 200)),
     ("create a key (invalid)", "POST", "/api/v1/keys", {}, expect(401, 403, 403, 403, 422)),
     ("revoke a missing key", "POST", "/api/v1/keys/000000000000/revoke", None, expect(401, 403, 403, 403, 404)),

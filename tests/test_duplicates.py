@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.helpers import auth, make_rut
-from tests.test_imports import HEADER, fresh_word, post_import
+from tests.test_imports import HEADER, fresh_word, import_report
 
 
 def _near_duplicates(client, key: str, *, comuna: str = "Rancagua") -> tuple[str, str, str, dict]:
@@ -21,9 +21,7 @@ def _near_duplicates(client, key: str, *, comuna: str = "Rancagua") -> tuple[str
               f"HACCP:valid:2027-03-31;sí;;{phone};\n"
             + f"{b};Coop. Agricola Lechera {place};{comuna};1050|0141;;;;quesos;ISO9001:in_progress;si;;;"
               f"contacto@{place.lower()}.cl\n")
-    resp = post_import(client, key, text)
-    assert resp.status_code == 200, resp.json
-    return a, b, place, resp.json
+    return a, b, place, import_report(client, key, text)
 
 
 def phone_of(rut: str) -> str:
@@ -141,9 +139,9 @@ def test_pair_marked_distinct_is_never_proposed_again(client, keys, runner):
 
     text = (HEADER + f"{a};Cooperativa Agrícola y Lechera {place} Ltda.;Rancagua;1050;;;;;;;;;\n"
             + f"{b};Coop. Agricola Lechera {place};Rancagua;1050;;;;;;;;;\n")
-    again = post_import(client, keys["advisor"], text)
-    assert again.json["decided_pairs_not_reopened"] == 1
-    assert not [p for p in again.json["possible_duplicates_detail"] if {f["rut"] for f in p["firms"]} == {a, b}]
+    again = import_report(client, keys["advisor"], text)
+    assert again["decided_pairs_not_reopened"] == 1
+    assert not [p for p in again["possible_duplicates_detail"] if {f["rut"] for f in p["firms"]} == {a, b}]
     scan = runner.invoke("dedupe")
     assert scan.exit_code == 0, scan.output
     assert _candidate_for(client, keys["advisor"], a) is None
@@ -176,9 +174,8 @@ def test_merged_rut_is_not_recreated_by_a_later_import(client, keys, driver):
     kept = merged.json["candidate"]["kept_rut"]
     assert kept == min(a, b)  # both registered at once: the lower RUT is kept
     dropped = max(a, b)
-    again = post_import(client, keys["advisor"], HEADER + f"{dropped};Coop. Lechera {place};Rancagua;1050;;;;;;;;;\n")
-    assert again.status_code == 200, again.json
-    [skipped] = again.json["skipped"]
+    again = import_report(client, keys["advisor"], HEADER + f"{dropped};Coop. Lechera {place};Rancagua;1050;;;;;;;;;\n")
+    [skipped] = again["skipped"]
     assert skipped["rut"] == dropped and skipped["kept_rut"] == kept
     records, _, _ = driver.execute_query("MATCH (f:Firm {rut: $rut}) RETURN count(f) AS n", rut=dropped)
     assert records[0]["n"] == 0
@@ -236,7 +233,7 @@ def test_merge_carries_the_dropped_firms_other_pairs_to_the_kept_one(client, key
     text = (HEADER + f"{a};Cooperativa Lechera {place} Ltda.;Purén;1050;;;;;;sí;;;\n"
             + f"{b};Coop. Lechera {place};Purén;1050;;;;;;sí;;;\n"
             + f"{c};COOPERATIVA LECHERA {place.upper()} SPA;Purén;1050;;;;;;sí;;;\n")
-    report = post_import(client, keys["advisor"], text).json
+    report = import_report(client, keys["advisor"], text)
     pairs = {tuple(sorted(f["rut"] for f in p["firms"])): p["id"] for p in report["possible_duplicates_detail"]}
     assert set(pairs) == {(a, b), (a, c), (b, c)}
     resp = client.post(f"/api/v1/duplicates/{pairs[(a, b)]}", json={"action": "merge", "keep": a},

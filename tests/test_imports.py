@@ -1,4 +1,6 @@
-"""Bulk imports against the real Neo4j: per-row errors, idempotency, merges by RUT, limits, roles, CLI."""
+"""Bulk imports against the real Neo4j: per-row errors, idempotency, merges by RUT, limits, roles, CLI.
+
+Through the API an import is a job (202, then its report as the job's result); the session's worker runs it."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from datetime import UTC, datetime
 from application.imports import import_firms
 from graph_schema.reference import fetch_catalog
 from matching.imports import parse_import
-from tests.helpers import auth, count_nodes, make_rut
+from tests.helpers import auth, count_nodes, make_rut, run_job
 
 HEADER = ("rut;razón social;comuna;ciiu;ventas_uf;trabajadores;genero;productos;certificaciones;cooperativa;"
           "socia_de;telefono;email\n")
@@ -30,6 +32,14 @@ def post_import(client, key: str, text: str, *, encoding: str = "utf-8", content
                 **query):
     return client.post("/api/v1/imports/firms", data=text.encode(encoding), content_type=content_type,
                        query_string=query, headers=auth(key))
+
+
+def import_report(client, key: str, text: str, **options) -> dict:
+    """Post an import, follow its job to the end and return the import report (the job's result)."""
+    job = run_job(client, key, post_import(client, key, text, **options))
+    assert job["status"] == "done", job
+    assert job["kind"] == "import" and job["progress"]["stage"] in ("write", "dedupe")
+    return job["result"]
 
 
 def snapshot(driver, ruts: list[str]) -> list:
@@ -52,10 +62,9 @@ def test_broken_row_is_reported_by_line_and_field_and_the_others_import(client, 
             + f"{good_a};Quesería {place};Rancagua;1050;120;3;F;quesos;;no;;;\n"
             + f"{broken};Panadería {place};Rancagua;9999;120;3;F;pan;;no;;;\n"
             + f"{good_b};Vivero {place};Machalí;0130;;;;;;;;;\n")
-    resp = post_import(client, keys["advisor"], text)
-    assert resp.status_code == 200, resp.json
-    assert (resp.json["created"], resp.json["rejected_rows"]) == (2, 1)
-    [error] = resp.json["rejected"]
+    report = import_report(client, keys["advisor"], text)
+    assert (report["created"], report["rejected_rows"]) == (2, 1)
+    [error] = report["rejected"]
     assert (error["line"], error["field"], error["column"], error["rut"]) == (3, "sectors.0", "ciiu", broken)
     assert "9999" in error["message"]
     found, _, _ = driver.execute_query("UNWIND $ruts AS rut MATCH (f:Firm {rut: rut}) RETURN collect(f.rut) AS ruts",
@@ -72,15 +81,13 @@ def test_importing_the_same_file_twice_changes_nothing(client, keys, driver):
             + f"{dotted(member)};Hortalizas {place} SpA;Lumaco;0113;150,5;2;M;lechugas;HACCP:vencida:2024-02-29;no;"
               f"{coop};;\n"
             + f"{other};Apícola {place} EIRL;Traiguén;0149;;;;miel;;;;;\n")
-    first = post_import(client, keys["admin"], text)
-    assert first.status_code == 200, first.json
-    assert (first.json["created"], first.json["updated"], first.json["unchanged"]) == (3, 0, 0)
+    first = import_report(client, keys["admin"], text)
+    assert (first["created"], first["updated"], first["unchanged"]) == (3, 0, 0)
     before = snapshot(driver, [coop, member, other])
     nodes_before = count_nodes(driver)
 
-    second = post_import(client, keys["admin"], text)
-    assert second.status_code == 200
-    assert (second.json["created"], second.json["updated"], second.json["unchanged"]) == (0, 0, 3)
+    second = import_report(client, keys["admin"], text)
+    assert (second["created"], second["updated"], second["unchanged"]) == (0, 0, 3)
     assert snapshot(driver, [coop, member, other]) == before
     assert count_nodes(driver) == nodes_before
     member_rels = {rel[0]: rel for rel in before[[s[0] for s in before].index(member)][3]}
@@ -99,10 +106,9 @@ def test_rut_with_and_without_dots_is_one_firm_keeping_newest_non_empty_values(c
     text = ("rut,nombre,comuna,ciiu,email,trabajadores\n"
             f"{dotted(rut)},Lácteos {place} Ltda.,Rancagua,1050,,4\n"
             f"{rut},Lácteos {place} Limitada,Rancagua,1050|1071,ventas@{place.lower()}.cl,\n")
-    resp = post_import(client, keys["advisor"], text)
-    assert resp.status_code == 200, resp.json
-    assert (resp.json["created"], resp.json["updated"], resp.json["merged_by_rut"]) == (0, 1, 1)
-    assert resp.json["merged_by_rut_detail"] == [{"rut": rut, "lines": [2, 3]}]
+    report = import_report(client, keys["advisor"], text)
+    assert (report["created"], report["updated"], report["merged_by_rut"]) == (0, 1, 1)
+    assert report["merged_by_rut_detail"] == [{"rut": rut, "lines": [2, 3]}]
     records, _, _ = driver.execute_query("MATCH (f:Firm {rut: $rut}) RETURN count(f) AS n", rut=rut)
     assert records[0]["n"] == 1
     firm = client.get(f"/api/v1/firms/{rut}", headers=auth(keys["advisor"])).json
@@ -114,13 +120,12 @@ def test_rut_with_and_without_dots_is_one_firm_keeping_newest_non_empty_values(c
     assert (full[0]["phone"], full[0]["email"]) == ("+56 72 222 3333", f"ventas@{place.lower()}.cl")
 
 
-def test_file_where_every_row_is_broken_is_422_with_the_row_errors(client, keys, driver):
+def test_file_where_every_row_is_broken_fails_its_job_with_the_row_errors(client, keys, driver):
     before = count_nodes(driver)
     text = HEADER + f"{make_rut()};Uno;Atlantida;1050;;;;;;;;;\n" + "12.345.678-9;Dos;Rancagua;1050;;;;;;;;;\n"
-    resp = post_import(client, keys["advisor"], text)
-    assert resp.status_code == 422
-    assert resp.mimetype == "application/problem+json"
-    assert [(e["line"], e["field"]) for e in resp.json["errors"]] == [(2, "comuna"), (3, "rut")]
+    job = run_job(client, keys["advisor"], post_import(client, keys["advisor"], text))
+    assert job["status"] == "failed" and "Ninguna de las 2 filas" in job["error"]
+    assert [(e["line"], e["field"]) for e in job["result"]["rejected"]] == [(2, "comuna"), (3, "rut")]
     assert count_nodes(driver) == before
 
 
@@ -137,7 +142,7 @@ def test_import_above_max_import_bytes_is_413_but_may_exceed_the_json_limit(app,
     place = fresh_word()
     rows = "".join(f"{make_rut()};Almacén {place} {i};Rancagua;4711;;;;;;;;;\n" for i in range(6))
     ok = post_import(client, keys["advisor"], HEADER + rows)
-    assert ok.status_code == 200, ok.json
+    assert ok.status_code == 202, ok.json
     too_big = post_import(client, keys["advisor"], HEADER + rows * 10)
     assert too_big.status_code == 413
     assert too_big.mimetype == "application/problem+json"
@@ -152,8 +157,9 @@ def test_multipart_json_lines_upload(client, keys, driver):
                        "owner_gender": "F"}, ensure_ascii=False)
     resp = client.post("/api/v1/imports/firms", headers=auth(keys["admin"]), content_type="multipart/form-data",
                        data={"file": (io.BytesIO(line.encode()), "empresas.jsonl")})
-    assert resp.status_code == 200, resp.json
-    assert resp.json["file"]["format"] == "jsonl" and resp.json["created"] == 1
+    job = run_job(client, keys["admin"], resp)
+    assert job["params"]["file_name"] == "empresas.jsonl"
+    assert job["result"]["file"]["format"] == "jsonl" and job["result"]["created"] == 1
     firm = client.get(f"/api/v1/firms/{rut}", headers=auth(keys["admin"])).json
     assert firm["certifications"][0]["valid_until"] == "2027-03-31"
 
@@ -161,9 +167,8 @@ def test_multipart_json_lines_upload(client, keys, driver):
 def test_latin1_semicolon_body_as_spreadsheets_export_it(client, keys):
     rut = make_rut()
     text = HEADER + f"{dotted(rut)};Artesanías Ñandú {fresh_word()};Ñuñoa;1399;1.250,75;2;F;telar;;no;;;\n"
-    resp = post_import(client, keys["advisor"], text, encoding="latin-1")
-    assert resp.status_code == 200, resp.json
-    assert resp.json["file"]["encoding"] == "windows-1252"
+    report = import_report(client, keys["advisor"], text, encoding="latin-1")
+    assert report["file"]["encoding"] == "windows-1252"
     firm = client.get(f"/api/v1/firms/{rut}", headers=auth(keys["advisor"])).json
     assert firm["name"].startswith("Artesanías Ñandú")
     assert firm["annual_sales_uf"] == 1250.75 and firm["comuna"]["name"] == "Ñuñoa"
@@ -171,10 +176,9 @@ def test_latin1_semicolon_body_as_spreadsheets_export_it(client, keys):
 
 def test_dry_run_reports_without_writing(client, keys, driver):
     before = count_nodes(driver)
-    resp = post_import(client, keys["advisor"], HEADER + f"{make_rut()};Fletes {fresh_word()};Rancagua;4923;;;;;;;;;\n",
-                       dry_run="true")
-    assert resp.status_code == 200
-    assert resp.json["dry_run"] is True and resp.json["created"] == 1
+    report = import_report(client, keys["advisor"],
+                           HEADER + f"{make_rut()};Fletes {fresh_word()};Rancagua;4923;;;;;;;;;\n", dry_run="true")
+    assert report["dry_run"] is True and report["created"] == 1
     assert count_nodes(driver) == before
 
 
@@ -239,8 +243,8 @@ def test_firm_created_by_an_import_is_stored_like_one_created_by_the_api(client,
                                {"code": "BPM", "status": "in_progress"}]}
     assert client.post("/api/v1/firms", json={"rut": api_rut, **body}, headers=auth(keys["admin"])).status_code == 201
     line = json.dumps({"rut": import_rut, **body}, ensure_ascii=False)
-    resp = post_import(client, keys["admin"], line, content_type="application/x-ndjson")
-    assert resp.status_code == 200 and resp.json["created"] == 1, resp.json
+    report = import_report(client, keys["admin"], line, content_type="application/x-ndjson")
+    assert report["created"] == 1, report
 
     def stored(rut: str) -> dict:
         firm = client.get(f"/api/v1/firms/{rut}", headers=auth(keys["admin"])).json

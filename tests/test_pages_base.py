@@ -124,6 +124,9 @@ def test_error_summary_takes_focus_and_its_link_moves_focus_to_the_field(new_pag
 
 def test_keyboard_alone_goes_from_the_error_summary_through_every_field_to_the_button(new_page, sample_url):
     page = new_page("desktop", sample_url)
+    # The summary takes focus once the page has loaded; a Tab pressed before that (on a busy machine)
+    # would start from the top of the page instead.
+    page.wait_for_function("document.activeElement && document.activeElement.classList.contains('error-summary')")
     visited = []
     for _ in range(20):
         page.keyboard.press("Tab")

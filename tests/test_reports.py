@@ -258,20 +258,18 @@ def test_buyers_cannot_start_reports(client, keys):
     assert client.get("/api/v1/reports/rep_000000000000", headers=auth(keys["buyer"])).status_code == 403
 
 
-def test_api_job_completes_and_serves_files(app, client, keys, seeded, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "REPORTS_DIR", str(tmp_path))
+def test_api_job_completes_and_serves_files(client, keys, seeded):
     headers = auth(keys["advisor"])
     started = client.post("/api/v1/reports", json={"buyer": seeded["buyer"], "top": 3}, headers=headers)
     assert started.status_code == 202, started.get_json()
     job = started.get_json()
-    assert job["status"] in ("queued", "running") and job["id"].startswith("rep_")
-    assert started.headers["Location"] == f"/api/v1/reports/{job['id']}"
+    assert job["status"] in ("queued", "running") and job["id"].startswith("rep_") and job["kind"] == "report"
+    assert started.headers["Location"] == f"/api/v1/jobs/{job['id']}"
     deadline = time.monotonic() + 180
     while job["status"] in ("queued", "running") and time.monotonic() < deadline:
         time.sleep(1)
         job = client.get(f"/api/v1/reports/{job['id']}", headers=headers).get_json()
-    log = (tmp_path / f"{job['id']}.log").read_text(errors="replace")
-    assert job["status"] == "done", (job, log[-2000:])
+    assert job["status"] == "done", job
     assert job["progress"] == {"done": 3, "total": 3}
     names = {f["name"]: f["url"] for f in job["files"]}
     assert {CSV_NAME, HTML_NAME, PDF_NAME, "participacion.png"} <= set(names)
@@ -280,6 +278,10 @@ def test_api_job_completes_and_serves_files(app, client, keys, seeded, tmp_path,
     with client.get(names[CSV_NAME], headers=headers) as got:
         rows = list(csv.DictReader(io.StringIO(got.data.decode("utf-8-sig"))))
     assert sorted({r["id_necesidad"] for r in rows}) == sorted(seeded["needs"].values())
+    as_job = client.get(f"/api/v1/jobs/{job['id']}", headers=headers).get_json()
+    assert as_job["result"]["files"] == [f["name"] for f in job["files"]]
+    with client.get(f"/api/v1/jobs/{job['id']}/files/{CSV_NAME}", headers=headers) as same:
+        assert same.status_code == 200 and same.data.decode("utf-8-sig").startswith("id_necesidad")
     missing = client.get(f"/api/v1/reports/{job['id']}/files/secret.txt", headers=headers)
     assert missing.status_code == 404
     assert client.get(f"/api/v1/reports/{job['id']}/files/..%2F..%2Fetc", headers=headers).status_code in (404, 422)

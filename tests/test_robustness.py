@@ -20,8 +20,8 @@ from matching.model_store import TamperedModel, pipeline_from_data, pipeline_to_
 from matching.ranker import PRIOR_VERSION, learned_pipeline
 from matching.spreadsheets import safe_cell, write_rows
 from tests.domain import create_firm, create_need, ok
-from tests.helpers import auth, make_rut
-from tests.test_imports import HEADER, fresh_word, post_import
+from tests.helpers import auth, make_rut, run_job
+from tests.test_imports import HEADER, fresh_word, import_report
 
 # -- malformed and hostile bodies ------------------------------------------------------------------
 
@@ -39,9 +39,9 @@ def test_deeply_nested_json_line_is_a_row_error(client, keys):
     text = good + "\n" + "{\"a\":" * 30_000 + "\n"
     response = client.post("/api/v1/imports/firms", data=text.encode(), content_type="application/x-ndjson",
                            headers=auth(keys["advisor"]))
-    assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    assert response.json["created"] == 1
-    [error] = response.json["rejected"]
+    job = run_job(client, keys["advisor"], response)  # imports are jobs: the report is the job's result
+    assert job["status"] == "done" and job["result"]["created"] == 1, job
+    [error] = job["result"]["rejected"]
     assert error["line"] == 2 and "anidado" in error["message"]
 
 
@@ -165,7 +165,7 @@ def test_a_firm_merged_away_during_an_import_is_not_created_again(client, keys, 
     keep, drop = make_rut(), make_rut()
     text = (HEADER + f"{keep};Quesería {place} Ltda.;Rancagua;1050;;;;;;;;;\n"
             + f"{drop};Queseria {place};Rancagua;1050;;;;;;;;;\n")
-    assert post_import(client, keys["advisor"], text).status_code == 200
+    assert import_report(client, keys["advisor"], text)["created"] == 2
     # A second import of the same file begins: it learns which RUTs are stored...
     parsed = parse_import(text.encode(), catalog)
     firms = merge_by_rut(parsed.rows)

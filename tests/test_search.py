@@ -6,7 +6,7 @@ import pytest
 
 from matching.search import lucene_query, name_score
 from tests.helpers import auth, make_rut
-from tests.test_imports import HEADER, fresh_word, post_import
+from tests.test_imports import HEADER, fresh_word, import_report
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_search_ranks_the_intended_firm_first_despite_typos(client, keys):
             + f"{target};Cooperativa Agrícola y Lechera {place} Ltda.;Los Andes;1050;;;;;;sí;;;\n"
             + f"{decoy_a};Comercial {place[:3]}mar SpA;Los Andes;4711;;;;;;no;;;\n"
             + f"{decoy_b};Cooperativa Campesina Lechera Ltda.;Los Andes;0141;;;;;;sí;;;\n")
-    assert post_import(client, keys["advisor"], text).status_code == 200
+    assert import_report(client, keys["advisor"], text)["created"] == 3
     resp = client.get("/api/v1/firms", query_string={"q": f"cooperatva lechera {typo.lower()}"},
                       headers=auth(keys["advisor"]))
     assert resp.status_code == 200

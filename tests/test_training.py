@@ -13,7 +13,7 @@ from matching.features import ALL_FEATURES
 from matching.matcher import score_candidates
 from matching.ranker import prior
 from matching.training import METRIC, train
-from tests.helpers import auth, load_demo, make_rut
+from tests.helpers import auth, load_demo, make_rut, run_job
 from tests.matching_seed import (
     cleanup,
     firm,
@@ -153,10 +153,15 @@ def test_post_model_train_is_for_admins_and_reports_the_comparison(client, keys,
     assert client.post("/api/v1/model/train", headers=auth(keys["advisor"])).status_code == 403
 
     resp = client.post("/api/v1/model/train", headers=auth(keys["admin"]))
+    again = client.post("/api/v1/model/train", headers=auth(keys["admin"]))  # a client retrying
+    assert again.status_code == 202 and again.headers["Location"] == resp.headers["Location"], \
+        "a second request while a training is queued or running answers the same job"
 
-    assert resp.status_code == 201, resp.json
-    body = resp.json
+    job = run_job(client, keys["admin"], resp)
+    assert job["status"] == "done", job
+    body = job["result"]
     assert body["version"].startswith("lr-")
     assert "NDCG@10 en decisiones recientes" in body["message"]
-    assert body["served_version"] == (body["version"] if body["promoted"] else body["served_version"])
     assert body["metrics"]["learned"]["needs"] >= 3
+    model = client.get("/api/v1/model", headers=auth(keys["admin"])).json
+    assert any(m["version"] == body["version"] for m in model["history"])

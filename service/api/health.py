@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 from neo4j import RoutingControl
-from neo4j.exceptions import DriverError, Neo4jError
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from graph_schema.migrate import all_migrations, applied_versions, latest_version
 from service.auth import public
@@ -31,6 +31,19 @@ def _model_version() -> str | None:
     return served_model_version()
 
 
+def _why(exc: Exception) -> str:
+    """Why Neo4j is not usable, in words an operator acts on (never an address or a credential)."""
+    if isinstance(exc, AuthError):
+        return "rechazó el usuario o la contraseña configurados"
+    if isinstance(exc, SessionExpired):
+        return "cortó la conexión a mitad de una consulta"
+    if isinstance(exc, ServiceUnavailable | OSError):
+        return "no acepta conexiones (está detenida, reiniciándose o no se alcanza por la red)"
+    if isinstance(exc, Neo4jError):
+        return f"respondió con un error ({exc.code})"
+    return f"el controlador falló ({type(exc).__name__})"
+
+
 @bp.get("/readyz", summary="Neo4j alcanzable; versiones de Neo4j, del esquema y del modelo")
 @public
 def readyz():
@@ -39,9 +52,11 @@ def readyz():
         driver.verify_connectivity()  # no retries: a probe reports the state now, in milliseconds
         records, _, _ = driver.execute_query(NEO4J_VERSION, routing_=RoutingControl.READ)
         applied = set(applied_versions(driver))
-    except (DriverError, Neo4jError, OSError):
-        return problem(503, "No se pudo conectar con Neo4j.", headers={"Retry-After": "5"},
-                       type_="base-de-datos-no-disponible", extensions={"readiness": "unavailable", "neo4j": None})
+    except (DriverError, Neo4jError, OSError) as exc:
+        reason = _why(exc)
+        return problem(503, f"No se pudo conectar con Neo4j: {reason}.", headers={"Retry-After": "5"},
+                       type_="base-de-datos-no-disponible",
+                       extensions={"readiness": "unavailable", "neo4j": None, "reason": reason})
     # Ready when every migration this code knows is recorded; a graph migrated by newer code is fine.
     missing = [m.version for m in all_migrations() if m.version not in applied]
     ready = not missing

@@ -1,4 +1,10 @@
-"""Bulk imports: a spreadsheet export (CSV) or JSON lines of firms, validated row by row."""
+"""Bulk imports: a spreadsheet export (CSV) or JSON lines of firms, validated row by row, as a job.
+
+The request checks what can be checked at once (size, type, header, required columns) and answers
+422 for a file that cannot be read at all; then the bytes go to the file store and an ``import``
+job (``application.job_tasks.run_import``) does the rest on a worker: 202 with
+``Location: /api/v1/jobs/<id>``, whose ``result`` is the import report.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,11 @@ from flask_openapi3 import APIBlueprint, RawModel, Tag
 from pydantic import BaseModel, Field
 
 from application import imports
+from application.job_tasks import precheck_import
+from service.api.jobs import JobModel
 from service.auth import BEARER, current_principal, require
-from service.db import get_driver
-from service.errors import ApiProblem, problem
-from service.ranking import serving_pair_model
+from service.errors import ApiProblem
+from service.jobs import start_job
 from service.rate_limits import limited
 from service.reference import get_catalog
 
@@ -32,26 +39,6 @@ class ImportFile(RawModel):
 
 class ImportQuery(BaseModel):
     dry_run: bool = Field(False, description="Valida y cuenta lo que haría, sin escribir nada.")
-
-
-class ImportReportModel(BaseModel):
-    dry_run: bool
-    file: dict
-    created: int
-    updated: int
-    unchanged: int
-    merged_by_rut: int = Field(description="RUT repetidos en el archivo (con o sin puntos), fusionados en una fila.")
-    merged_by_rut_detail: list[dict]
-    rejected_rows: int
-    rejected: list[dict] = Field(description="Una entrada por campo inválido: línea, campo, columna, motivo.")
-    skipped: list[dict]
-    possible_duplicates: int
-    possible_duplicates_detail: list[dict]
-    decided_pairs_not_reopened: int
-    batches: int
-    failed_batches: int
-    seconds: float
-    timings: dict[str, float] = Field(description="Segundos por etapa: checks, write, duplicates.")
 
 
 @bp.before_request
@@ -75,20 +62,23 @@ def _uploaded_bytes() -> bytes:
     )
 
 
-@bp.post("/imports/firms", responses={200: ImportReportModel},
-         summary="Importar empresas desde CSV o JSON lines (idempotente, con reporte por fila)")
+@bp.post("/imports/firms", responses={202: JobModel},
+         summary="Importar empresas desde CSV o JSON lines (un trabajo: 202 y Location; su resultado es el "
+                 "reporte por fila)")
 @require("admin", "advisor")
 @limited("imports")
 def import_firms(query: ImportQuery, raw: ImportFile):
-    report = imports.import_file(
-        get_driver(), get_catalog(), _uploaded_bytes(), now=datetime.now(UTC).isoformat(),
-        source=f"import:{current_principal().id}", dry_run=query.dry_run, pair_model=serving_pair_model(),
-    )
-    body = report.as_dict()
-    if report.created + report.updated + report.unchanged == 0 and report.rejected and not report.skipped:
-        return problem(
-            422, f"Ninguna de las {report.rows} filas se pudo importar; corrija los errores indicados "
-                 "(línea, campo y motivo) y vuelva a enviar el archivo.",
-            errors=body["rejected"], type_="importacion-sin-filas-validas",
-        )
-    return body
+    data = _uploaded_bytes()
+    precheck_import(data, get_catalog())  # an unreadable file is 422 now, not a failed job later
+    return start_job("import", {
+        "now": datetime.now(UTC).isoformat(), "source": f"import:{current_principal().id}",
+        "dry_run": query.dry_run, "batch_size": imports.DEFAULT_BATCH_SIZE, "file_name": _file_name(),
+        "bytes": len(data),
+    }, data=data)
+
+
+def _file_name() -> str | None:
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file") or next(iter(request.files.values()), None)
+        return upload.filename if upload is not None else None
+    return None

@@ -1,18 +1,23 @@
-"""The learning ranker: ``GET /api/v1/model`` (what is served) and ``POST /api/v1/model/train``."""
+"""The learning ranker: ``GET /api/v1/model`` (what is served) and ``POST /api/v1/model/train``.
+
+Training is a ``train`` job (202 and ``Location: /api/v1/jobs/<id>``) and at most one is queued or
+running: asking again while one is answers that same job, so a client that timed out and retries
+does not start a second training. Every worker serves a newly promoted model within
+``MODEL_RECHECK_SECONDS``.
+"""
 
 from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from application.training import model_summary, train_and_store
-from matching.explain import number
-from matching.training import METRIC
+from application.training import model_summary
+from service.api.jobs import JobModel
 from service.auth import BEARER, require
 from service.db import get_driver
-from service.ranking import forget_served_ranker, served_model_version, signing_key
+from service.jobs import start_job
+from service.ranking import served_model_version
 from service.rate_limits import limited
-from service.reference import get_catalog
 
 bp = APIBlueprint("model", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Modelo")], abp_security=BEARER)
 
@@ -31,39 +36,15 @@ class ModelInfo(BaseModel):
     history: list[dict]
 
 
-class TrainResult(BaseModel):
-    version: str
-    promoted: bool
-    training_size: int
-    decisions: int
-    holdout_needs: int
-    cutoff: str
-    metrics: dict
-    served_version: str
-    message: str
-
-
 @bp.get("/model", responses={200: ModelInfo}, summary="Modelo de ranking en uso y entrenamientos recientes")
 @require("admin", "advisor")
 def get_model():
     return model_summary(get_driver(), served_model_version())
 
 
-@bp.post("/model/train", responses={201: TrainResult},
-         summary="Entrenar el ranking con las decisiones registradas (solo administradores)")
+@bp.post("/model/train", responses={202: JobModel},
+         summary="Entrenar el ranking con las decisiones registradas (un trabajo; solo administradores)")
 @require("admin")
 @limited("training")
 def post_train():
-    report = train_and_store(get_driver(), get_catalog(), signing_key())
-    forget_served_ranker()
-    learned, base = report.metrics["learned"][METRIC], report.metrics["prior"][METRIC]
-    verdict = "promovido: supera a la regla base" if report.promoted else \
-        "no promovido: no supera a la regla base, que sigue en uso"
-    message = (f"Modelo {report.ranker.version} entrenado con {number(report.training_size)} ejemplos "
-               f"({number(report.decisions)} decisiones). NDCG@10 en decisiones recientes: "
-               f"{number(learned or 0, 3)} frente a {number(base or 0, 3)} de la regla base; {verdict}.")
-    return {
-        "version": report.ranker.version, "promoted": report.promoted, "training_size": report.training_size,
-        "decisions": report.decisions, "holdout_needs": report.holdout_needs, "cutoff": report.cutoff,
-        "metrics": report.metrics, "served_version": served_model_version(), "message": message,
-    }, 201
+    return start_job("train", {})
