@@ -6,6 +6,7 @@ this module stays free of any database. Lookups raise ``InvalidInput`` with sugg
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,12 @@ from matching.text import fold
 SUGGESTION_LIMIT = 3
 SUGGESTION_MIN_SCORE = 60.0
 EARTH_RADIUS_KM = 6371.0
+# The shapes of ISIC Rev. 4 codes ``resolve_sector`` reads (published in the API's schema): a section
+# letter, a division, group or class (2 to 4 digits, a dot allowed after the division), or a
+# six-digit SII activity code. Firms take classes (or SII codes) only.
+SECTOR_PATTERN = r"^\s*(?:[A-Ua-u]|[0-9]{2}(?:\.?[0-9]{1,2})?|[0-9]{6})\s*$"
+CLASS_PATTERN = r"^\s*(?:[0-9]{2}\.?[0-9]{2}|[0-9]{6})\s*$"
+_SECTOR_FORMAT = re.compile(SECTOR_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -153,6 +160,8 @@ class Catalog:
     def resolve_sector(self, value: str, field_name: str = "sectors", class_only: bool = False) -> Sector:
         """An ISIC Rev. 4 code; a six-digit CIIU4.CL (SII) code maps by its first four digits."""
         text = str(value).strip().upper().replace(".", "")
+        if not _SECTOR_FORMAT.fullmatch(str(value)):
+            text = ""  # not the shape of any code (SECTOR_PATTERN): unknown, with the message below
         if text.isdigit() and len(text) == 6:
             text = text[:4]
         sector = self.sectors.get(text)

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from matching.catalog import Catalog
 from matching.errors import FieldError, InvalidInput
-from matching.records import ComunaRef, Rut, _collect, _sectors, _Strict
+from matching.records import ComunaRef, Rut, SectorCode, _collect, _sectors, _Strict
 
 # Deadlines are calendar days in Chile: "not in the past" means before today in Santiago.
 CHILE_TZ = ZoneInfo("America/Santiago")
@@ -33,7 +33,7 @@ class NeedRecord(_Strict):
     buyer_rut: Rut
     title: str = Field(min_length=3, max_length=200, examples=["Servicio de lavandería industrial"])
     description: str = Field("", max_length=4000, description="Qué se necesita, en palabras del comprador.")
-    sectors: list[str] = Field(
+    sectors: list[SectorCode] = Field(
         min_length=1, max_length=10,
         description="Códigos CIIU/ISIC Rev. 4 de cualquier nivel (sección, división, grupo o clase) "
                     "o SII de 6 dígitos.",

@@ -16,9 +16,9 @@ import annotated_types
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from matching.catalog import Catalog
+from matching.catalog import CLASS_PATTERN, SECTOR_PATTERN, Catalog
 from matching.errors import FieldError, InvalidInput
-from matching.rut import InvalidRut, canonical_rut
+from matching.rut import RUT_PATTERN, InvalidRut, canonical_rut
 from matching.segments import size_segment
 
 CertificationStatus = Literal["valid", "in_progress", "expired"]
@@ -46,15 +46,21 @@ def _rut(value: str) -> str:
         raise PydanticCustomError("rut_invalid", "{reason}", {"reason": str(exc)}) from exc
 
 
+# The pattern is documented in the schema and enforced by ``canonical_rut`` (with a message that
+# says what is wrong), not by pydantic's generic pattern check.
 Rut = Annotated[
-    str, Field(min_length=3, max_length=20, description="RUT con dígito verificador, con o sin puntos: 76.086.428-5."),
+    str, Field(min_length=3, max_length=20, description="RUT con dígito verificador, con o sin puntos: 76.086.428-5.",
+               json_schema_extra={"pattern": RUT_PATTERN}),
     AfterValidator(_rut),
 ]
 ComunaRef = Annotated[
-    str | int,
+    Annotated[str, Field(min_length=1, max_length=60)] | Annotated[int, Field(ge=1, le=99_999)],
     Field(description="Código CUT (p. ej. 13120) o nombre de la comuna; se ignoran tildes y mayúsculas.",
           examples=["Ñuñoa", "13120"]),
 ]
+# ISIC codes as the catalog reads them (``Catalog.resolve_sector`` enforces the same patterns).
+SectorCode = Annotated[str, Field(json_schema_extra={"pattern": SECTOR_PATTERN})]
+ClassCode = Annotated[str, Field(json_schema_extra={"pattern": CLASS_PATTERN})]
 
 
 class _Strict(BaseModel):
@@ -77,7 +83,7 @@ class FirmRecord(_Strict):
     rut: Rut
     name: str = Field(min_length=2, max_length=200)
     is_cooperative: bool = False
-    sectors: list[str] = Field(
+    sectors: list[ClassCode] = Field(
         min_length=1, max_length=10, description="Clases CIIU/ISIC Rev. 4 (4 dígitos) o códigos SII de 6 dígitos."
     )
     comuna: ComunaRef
@@ -103,7 +109,7 @@ class FirmPatch(_Strict):
 
     name: str | None = Field(None, min_length=2, max_length=200)
     is_cooperative: bool | None = None
-    sectors: list[str] | None = Field(None, min_length=1, max_length=10)
+    sectors: list[ClassCode] | None = Field(None, min_length=1, max_length=10)
     comuna: ComunaRef | None = None
     annual_sales_uf: float | None = Field(None, ge=0, le=1e9, allow_inf_nan=False)
     supply_capacity_uf: float | None = Field(None, ge=0, le=1e9, allow_inf_nan=False)
@@ -122,7 +128,7 @@ class BuyerRecord(_Strict):
     rut: Rut
     name: str = Field(min_length=2, max_length=200)
     comuna: ComunaRef
-    sectors: list[str] = Field(default_factory=list, max_length=10, description="Rubros del comprador (CIIU).")
+    sectors: list[SectorCode] = Field(default_factory=list, max_length=10, description="Rubros del comprador (CIIU).")
     annual_sales_uf: float | None = Field(None, ge=0, le=1e12, allow_inf_nan=False)
     contact_email: str | None = Field(None, max_length=200, pattern=EMAIL_PATTERN)
 

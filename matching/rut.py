@@ -7,6 +7,12 @@ import re
 from stdnum.cl import rut as _rut
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 
+# What a RUT may look like: a body of 7 or 8 digits (thousands dots or spaces optional), an optional hyphen,
+# the check digit (0-9 or K). The API's schema publishes it; ``canonical_rut`` enforces it before
+# the check digit, so the document and the validation say the same.
+RUT_PATTERN = r"^\s*[0-9]{1,2}(?:[. ]?[0-9]{3}){2}\s*-?\s*[0-9Kk]\s*$"
+_FORMAT = re.compile(RUT_PATTERN)
+
 
 class InvalidRut(ValueError):
     """A RUT that is malformed or whose check digit does not match; ``str()`` is Spanish."""
@@ -19,6 +25,8 @@ def canonical_rut(value: str) -> str:
     """
     if not isinstance(value, str) or not value.strip():
         raise InvalidRut("El RUT está vacío.")
+    if not _FORMAT.fullmatch(value):
+        raise InvalidRut(f"«{value.strip()}» no tiene formato de RUT; use por ejemplo 76.123.456-7 o 76123456-7.")
     try:
         compact = _rut.validate(value)
     except InvalidChecksum as exc:

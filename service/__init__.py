@@ -19,13 +19,14 @@ from service import consistency, db, headers, pages, rate_limits
 from service import jobs as jobs_ext
 from service.auth import SECURITY_SCHEMES, access_table, enforce_roles  # noqa: F401  (access_table: README)
 from service.errors import ApiProblem, register_error_handlers, validation_error_response
+from service.openapi import EncadenaOpenAPI
 
 API_VERSION = "0.1.0"
 
 
 def create_app(test_config: dict | None = None) -> OpenAPI:
     """Build the app: defaults, then the environment, then ``test_config``."""
-    app = OpenAPI(
+    app = EncadenaOpenAPI(
         __name__,
         info=Info(
             title="Encadena API",

@@ -68,13 +68,14 @@ def test_merge_moves_every_relationship_of_both_firms_onto_the_kept_one(client, 
     driver.execute_query(
         """
         MATCH (a:Firm {rut: $a}), (b:Firm {rut: $b}), (sector:Sector {code: '1050'}), (c:Comuna {cut: '06101'})
-        CREATE (x:Firm:Cooperative {rut: $coop_x, name: 'Coop X ' + $tag}),
-               (y:Firm:Cooperative {rut: $coop_y, name: 'Coop Y ' + $tag})
-        CREATE (m:Firm {rut: $member, name: 'Socia ' + $tag})
+        CREATE (x:Firm:Cooperative {rut: $coop_x, name: 'Coop X ' + $tag, size_segment: 'sin_ventas'}),
+               (y:Firm:Cooperative {rut: $coop_y, name: 'Coop Y ' + $tag, size_segment: 'sin_ventas'})
+        CREATE (m:Firm {rut: $member, name: 'Socia ' + $tag, size_segment: 'sin_ventas'})
         CREATE (a)-[:MEMBER_OF]->(x), (b)-[:MEMBER_OF]->(y), (m)-[:MEMBER_OF]->(b)
         CREATE (adv:Advisor {id: 'adv_' + $tag, name: 'Asesora ' + $tag})
         CREATE (adv)-[:ADVISED {sessions: 2, hours: 3.0}]->(a), (adv)-[:ADVISED {sessions: 1, hours: 1.5}]->(b)
-        CREATE (al1:Alliance {id: 'ally_a' + $tag}), (al2:Alliance {id: 'ally_b' + $tag})
+        CREATE (al1:Alliance {id: 'ally_a' + $tag, status: 'active', origin: 'program', created_at: datetime()}),
+               (al2:Alliance {id: 'ally_b' + $tag, status: 'active', origin: 'program', created_at: datetime()})
         CREATE (a)-[:PARTY_TO]->(al1), (b)-[:PARTY_TO]->(al2)
         CREATE (p1:Proposal {id: 'prop_a' + $tag, firm_rut: $a})-[:OF]->(a)
         CREATE (p2:Proposal {id: 'prop_b' + $tag, firm_rut: $b})-[:OF]->(b)

@@ -50,7 +50,7 @@ class DuplicateFirm(BaseModel):
     email: str | None = None
 
 
-class Candidate(BaseModel):
+class DuplicatePair(BaseModel):
     id: str
     score: float = Field(description="Similitud 0-100 (nombre normalizado, comuna, rubro y contacto).")
     evidence: list[str]
@@ -64,17 +64,17 @@ class Candidate(BaseModel):
     note: str | None = None
 
 
-class CandidatePage(BaseModel):
-    items: list[Candidate]
+class DuplicatePairPage(BaseModel):
+    items: list[DuplicatePair]
     next_cursor: str | None
 
 
 class ResolutionResult(BaseModel):
-    candidate: Candidate
+    candidate: DuplicatePair
     firm: dict | None = Field(None, description="La empresa conservada, tras la fusión.")
 
 
-@bp.get("/duplicates", responses={200: CandidatePage}, summary="Listar posibles empresas duplicadas")
+@bp.get("/duplicates", responses={200: DuplicatePairPage}, summary="Listar posibles empresas duplicadas")
 @require("admin", "advisor")
 def list_duplicates(query: DuplicateQuery):
     state = decode_cursor(query.cursor, "duplicates")
@@ -85,7 +85,7 @@ def list_duplicates(query: DuplicateQuery):
     return page(items, query.limit, "duplicates", {"s": last["score"], "i": last["id"]} if last else None)
 
 
-@bp.get("/duplicates/<id>", responses={200: Candidate}, summary="Ver un posible duplicado")
+@bp.get("/duplicates/<id>", responses={200: DuplicatePair}, summary="Ver un posible duplicado")
 @require("admin", "advisor")
 def get_duplicate(path: DuplicatePath):
     return repo.get_candidate(get_driver(), path.id)

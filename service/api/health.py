@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 from neo4j import RoutingControl
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from pydantic import BaseModel, Field
 
 from graph_schema.migrate import all_migrations, applied_versions, latest_version
 from service.auth import public
@@ -16,7 +17,24 @@ bp = APIBlueprint("health", __name__, abp_tags=[Tag(name="Salud")])
 NEO4J_VERSION = "CALL dbms.components() YIELD name, versions, edition RETURN versions[0] AS version, edition"
 
 
-@bp.get("/healthz", summary="El proceso responde")
+class Health(BaseModel):
+    status: str = Field(description="ok: el proceso responde.")
+
+
+class Neo4jInfo(BaseModel):
+    version: str
+    edition: str
+
+
+class Ready(BaseModel):
+    status: str = Field(description="ready: Neo4j responde y el esquema está al día.")
+    neo4j: Neo4jInfo
+    schema_version: int | None
+    expected_schema_version: int
+    model_version: str | None = Field(description="Versión del ordenamiento que sirve este proceso.")
+
+
+@bp.get("/healthz", summary="El proceso responde", responses={200: Health})
 @public
 def healthz():
     return {"status": "ok"}
@@ -44,7 +62,7 @@ def _why(exc: Exception) -> str:
     return f"el controlador falló ({type(exc).__name__})"
 
 
-@bp.get("/readyz", summary="Neo4j alcanzable; versiones de Neo4j, del esquema y del modelo")
+@bp.get("/readyz", summary="Neo4j alcanzable; versiones de Neo4j, del esquema y del modelo", responses={200: Ready})
 @public
 def readyz():
     try:
