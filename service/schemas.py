@@ -5,7 +5,13 @@ Repositories shape these dicts in Cypher; the models only document them (views r
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StrictBody(BaseModel):
+    """A request body: unknown fields are refused (a typo in a field name is an error, not ignored)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class ComunaOut(BaseModel):

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Literal
 
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from application import network
 from graph_schema import network as repo
@@ -31,6 +31,7 @@ from service.schemas import (
     CenterPage,
     Project,
     ProjectPage,
+    StrictBody,
 )
 
 bp = APIBlueprint("network", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Programa")], abp_security=BEARER)
@@ -39,15 +40,11 @@ CenterKind = Literal["cdn", "cdn_cooperativas"]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 class IdPath(BaseModel):
     id: str = Field(max_length=64)
 
 
-class ProjectRecord(_Body):
+class ProjectRecord(StrictBody):
     name: str = Field(min_length=3, max_length=200)
     kind: ProjectKind = Field(description="Tipo de proyecto de encadenamiento.")
     start_date: date
@@ -56,7 +53,7 @@ class ProjectRecord(_Body):
     center_id: str | None = Field(None, max_length=64, description="Centro (CDN) que ejecuta el proyecto.")
 
 
-class AllianceRecord(_Body):
+class AllianceRecord(StrictBody):
     project_id: str = Field(max_length=64)
     buyer_rut: Rut | None = Field(None, description="Gran empresa compradora de la alianza, si la hay.")
     firm_ruts: list[Rut] = Field(min_length=1, max_length=200, description="Empresas de menor tamaño participantes.")
@@ -67,19 +64,19 @@ class AllianceRecord(_Body):
     status: Literal["active", "ended"] = "active"
 
 
-class CenterRecord(_Body):
+class CenterRecord(StrictBody):
     name: str = Field(min_length=3, max_length=200)
     kind: CenterKind = Field(description="cdn: Centro de Desarrollo de Negocios; cdn_cooperativas: CDN Cooperativo.")
     comuna: ComunaRef
 
 
-class AdvisorRecord(_Body):
+class AdvisorRecord(StrictBody):
     name: str = Field(min_length=2, max_length=200)
     email: str | None = Field(None, max_length=200, pattern=EMAIL_PATTERN)
     center_id: str = Field(max_length=64, description="Centro donde trabaja.")
 
 
-class SessionsRecord(_Body):
+class SessionsRecord(StrictBody):
     firm_rut: Rut
     sessions: int = Field(ge=1, le=10_000, description="Sesiones de asesoría a sumar.")
     hours: float = Field(ge=0, le=100_000, allow_inf_nan=False, description="Horas a sumar.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from application import proposals
 from application.groups import MAX_GROUP_SIZE, propose_group
@@ -15,21 +15,17 @@ from service.auth import BEARER, current_principal, require
 from service.db import get_driver
 from service.pagination import PageQuery, decode_time_cursor, time_page
 from service.reference import get_catalog
-from service.schemas import Decision, Proposal, ProposalPage
+from service.schemas import Decision, Proposal, ProposalPage, StrictBody
 
 bp = APIBlueprint("proposals", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Propuestas")],
                   abp_security=BEARER)
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class IdPath(BaseModel):
     id: str = Field(max_length=64)
 
 
-class ProposalRecord(_Body):
+class ProposalRecord(StrictBody):
     rut: Rut | None = Field(None, description="RUT de la empresa propuesta (una empresa).")
     ruts: list[Rut] | None = Field(
         None, min_length=2, max_length=MAX_GROUP_SIZE,
@@ -47,7 +43,7 @@ class ProposalRecord(_Body):
     model_version: str | None = Field(None, max_length=64, description="Versión del modelo que produjo el ranking.")
 
 
-class DecisionRecord(_Body):
+class DecisionRecord(StrictBody):
     decision: Literal["accepted", "rejected"] = Field(description="accepted (aceptada) o rejected (rechazada).")
     reason: str | None = Field(None, max_length=2000, description="Motivo de la decisión.")
 
