@@ -79,9 +79,9 @@ def test_merge_moves_every_relationship_of_both_firms_onto_the_kept_one(client, 
         CREATE (a)-[:PARTY_TO]->(al1), (b)-[:PARTY_TO]->(al2)
         CREATE (p1:Proposal {id: 'prop_a' + $tag, firm_rut: $a})-[:OF]->(a)
         CREATE (p2:Proposal {id: 'prop_b' + $tag, firm_rut: $b})-[:OF]->(b)
-        CREATE (b)-[:SUPPLIES {since: 2024}]->(:Buyer {rut: 'buyer-' + $tag})
+        CREATE (b)-[:SUPPLIES {since: 2024}]->(:Buyer {rut: $buyer, name: 'Compradora ' + $tag, created_at: datetime()})
         """,
-        a=a, b=b, coop_x=coop_x, coop_y=coop_y, member=member, tag=tag,
+        a=a, b=b, coop_x=coop_x, coop_y=coop_y, member=member, tag=tag, buyer=make_rut(),
     )
     resp = client.post(f"/api/v1/duplicates/{cid}", json={"action": "merge", "keep": a, "note": "misma cooperativa"},
                        headers=auth(keys["advisor"]))
