@@ -25,7 +25,8 @@ from graph_schema.reference import fetch_catalog
 from matching.catalog import Catalog
 from matching.errors import FieldError, InvalidInput
 from matching.explain import number
-from matching.imports import parse_import
+from matching.imports import parse_import, workbook
+from matching.imports.sheets import preview_import
 from matching.training import METRIC
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,13 @@ def catalog_for(graph: Graph) -> Catalog:
 
 
 def precheck_import(data: bytes, catalog: Catalog) -> None:
-    """Before an upload becomes a job: ``ImportFileError`` if it is empty, unreadable or lacks required
-    columns (the header and first data line are read; the whole file is checked by the job)."""
+    """Before an upload becomes a job: ``ImportFileError`` if it is empty, unreadable (an old .xls, a
+    PDF...) or lacks required columns (the header and first data row are read; the job checks the rest)."""
     if not data.strip():
         raise InvalidInput(FieldError("archivo", "El archivo está vacío."))
+    if workbook.kind(data) == "xlsx":  # any other binary file is refused here, saying how to save it
+        preview_import(data, catalog, limit=1)  # the header and the first row
+        return
     head = data.lstrip()
     lines = head.split(b"\n", 2)
     if b"\x00" not in head[:4] and len(lines) > 2:

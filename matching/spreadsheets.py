@@ -1,4 +1,5 @@
-"""Cells safe to open in a spreadsheet: every CSV Encadena writes goes through ``safe_cell``.
+"""Cells safe to open in a spreadsheet: every CSV Encadena writes goes through ``safe_cell``, and an
+import reads such a cell back with ``plain_cell``.
 
 A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read by Excel,
 LibreOffice and Google Sheets as a formula (``=HYPERLINK(...)`` in a need's title would become a live
@@ -22,6 +23,17 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
+
+
+def plain_cell(text: str) -> str:
+    """The inverse of ``safe_cell`` for a cell read back: ``"'+56 9 5555 1234"`` -> ``"+56 9 5555 1234"``.
+
+    A file Encadena wrote (rejected rows to fix) comes back with those apostrophes; only one that
+    ``safe_cell`` would have added (before a formula character) is removed.
+    """
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
+        return text[1:]
+    return text
 
 
 def write_rows(fh: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]], delimiter: str = ",") -> None:
