@@ -120,7 +120,7 @@ def test_the_preview_shows_recognized_and_ignored_columns_and_each_first_rows_er
 
 def test_a_file_without_the_required_columns_cannot_be_previewed(catalog):
     with pytest.raises(ImportFileError) as caught:
-        preview_import("nombre;comuna\nX;Rancagua\n".encode(), catalog)
+        preview_import(b"nombre;comuna\nX;Rancagua\n", catalog)
     assert "Faltan columnas obligatorias: rut, ciiu (o sectores)" in caught.value.errors[0].message
 
 
@@ -149,9 +149,9 @@ def test_rejected_rows_of_a_workbook_and_of_json_lines(catalog):
     rows = list(csv.reader(io.StringIO(rejected_rows_csv(data, parse_import(data, catalog).errors)
                                        .decode("utf-8-sig")), delimiter=";"))
     assert rows[1][:5] == ["76.123.456-1", "Mala", "Rancagua", "1071", "10,25"] and rows[1][-2] == "2"
-    lines = ('{"rut": "76.123.456-1", "name": "Mala", "comuna": "Rancagua", "sectors": ["1071"], '
-             '"certifications": [{"code": "HACCP", "status": "valid", "valid_until": "2027-01-31"}]}\n'
-             "esto no es JSON\n").encode()
+    lines = (b'{"rut": "76.123.456-1", "name": "Mala", "comuna": "Rancagua", "sectors": ["1071"], '
+             b'"certifications": [{"code": "HACCP", "status": "valid", "valid_until": "2027-01-31"}]}\n'
+             b"esto no es JSON\n")
     parsed = parse_import(lines, catalog)
     rows = list(csv.reader(io.StringIO(rejected_rows_csv(lines, parsed.errors).decode("utf-8-sig")), delimiter=";"))
     assert rows[1][:5] == ["76.123.456-1", "Mala", "Rancagua", "1071", "HACCP:valid:2027-01-31"]

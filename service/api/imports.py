@@ -8,8 +8,6 @@ job (``application.job_tasks.run_import``) does the rest on a worker: 202 with
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import current_app, request
 from flask_openapi3 import APIBlueprint, RawModel, Tag
 from pydantic import BaseModel, Field
@@ -74,11 +72,9 @@ def _uploaded_bytes() -> bytes:
 def import_firms(query: ImportQuery, raw: ImportFile):
     data = _uploaded_bytes()
     precheck_import(data, get_catalog())  # an unreadable file is 422 now, not a failed job later
-    return start_job("import", {
-        "now": datetime.now(UTC).isoformat(), "source": f"import:{current_principal().id}",
-        "dry_run": query.dry_run, "batch_size": imports.DEFAULT_BATCH_SIZE, "file_name": _file_name(),
-        "bytes": len(data),
-    }, data=data)
+    params = imports.import_job_params(current_principal(), file_name=_file_name(), size=len(data),
+                                       dry_run=query.dry_run)
+    return start_job("import", params, data=data)
 
 
 def _file_name() -> str | None:

@@ -17,7 +17,7 @@ from graph_schema.reports import buyer_exists, list_centers
 from matching.errors import NotFound
 from matching.reports import ReportParams, resolve_scope
 from service.api.jobs import JobModel, send_job_file
-from service.auth import BEARER, current_principal, require
+from service.auth import BEARER, current_principal, require, session_allowed
 from service.db import get_driver
 from service.jobs import start_job
 from service.rate_limits import limited
@@ -89,7 +89,9 @@ def get_report(path: ReportPath):
     return _report_body(_report_job(path.id))
 
 
-@bp.get("/reports/<id>/files/<name>", summary="Descargar un archivo de un informe (CSV, HTML, PDF o PNG)")
+@bp.get("/reports/<id>/files/<name>", summary="Descargar un archivo de un informe (CSV, XLSX, HTML, PDF o PNG); con "
+                                              "la llave o con la sesión de las páginas")
 @require("admin", "advisor")
+@session_allowed
 def get_report_file(path: ReportFilePath):
     return send_job_file(_report_job(path.id), path.name)
