@@ -13,7 +13,7 @@ from flask import Blueprint, Flask
 URL_PREFIX = "/app"
 # The modules whose ``register(bp)`` adds views, in the order their routes should be matched.
 VIEW_MODULES = ("format", "auth_views", "buyer", "needs", "advisor", "firms", "pickers", "imports", "duplicates",
-                "errors")
+                "reports", "indicators", "admin", "errors")
 
 
 def make_blueprint() -> Blueprint:
