@@ -24,7 +24,7 @@ MUTED = "#4b5563"
 # Stacked parts: fills that differ in lightness as well as hue, each labelled in the legend with its value.
 PART_FILLS = ("#1e3a8a", "#60a5fa", "#d1d5db", "#0f766e", "#b45309")
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Liberation Sans', 'DejaVu Sans', sans-serif"
-CHAR = 0.56  # of the font size: a generous average width of a character
+BOLD_CHAR = 0.66  # the same for bold digits, spaces and brackets (a value's text)
 
 
 @dataclass(frozen=True)
@@ -50,29 +50,28 @@ def _open(id_prefix: str, height: float, title: str, description: str) -> list[s
 
 
 def bar_chart(id_prefix: str, title: str, bars: Sequence[Bar], note: str = "") -> Markup:
-    """Horizontal bars, one per row (its label above it), the value written at the bar's end; where a
-    row has the program's figure, a dashed tick marks it and the text names it."""
+    """Horizontal bars, one per row (its label above it), the value written just after the bar's end (room
+    for the longest value is kept, so no text ever sits on a bar); where a row has the program's figure,
+    a dashed tick marks it and the label names it."""
     top = max([b.value for b in bars] + [b.reference or 0 for b in bars] + [1e-9])
+    room = WIDTH - max([len(b.text) for b in bars] + [1]) * FONT * BOLD_CHAR - 8
     words = "; ".join(f"{b.label}: {b.text}" + (f" (programa 2025: {b.reference_text})" if b.reference_text else "")
                       for b in bars)
     height = len(bars) * ROW + 6
     parts = _open(id_prefix, height, title, f"{words}. {note}".strip())
     for i, b in enumerate(bars):
         y = i * ROW
-        width = max(0.0, WIDTH * b.value / top * 0.97)
+        width = room * b.value / top
         label = b.label + (f" · programa 2025: {b.reference_text}" if b.reference_text else "")
         parts.append(f'<text x="0" y="{_n(y + FONT)}" fill="{TEXT}">{escape(label)}</text>')
         parts.append(f'<rect x="0" y="{_n(y + FONT + 5)}" width="{_n(width)}" height="{BAR}" fill="{BAR_FILL}"/>')
-        text_width = len(b.text) * FONT * CHAR + 8
-        inside = width > text_width + 4 and width + text_width > WIDTH * 0.97
-        tx = width - 5 if inside else width + 5
-        parts.append(f'<text x="{_n(tx)}" y="{_n(y + FONT + 5 + BAR * 0.72)}" font-weight="700" '
-                     f'fill="{"#ffffff" if inside else TEXT}" text-anchor="{"end" if inside else "start"}">'
-                     f'{escape(b.text)}</text>')
         if b.reference is not None:
-            rx = WIDTH * b.reference / top * 0.97
+            rx = room * b.reference / top
             parts.append(f'<line x1="{_n(rx)}" x2="{_n(rx)}" y1="{_n(y + FONT + 1)}" y2="{_n(y + FONT + 9 + BAR)}" '
                          f'stroke="{REFERENCE}" stroke-width="3" stroke-dasharray="4 2"/>')
+        # A white halo keeps the value readable where a reference tick passes behind it.
+        parts.append(f'<text x="{_n(width + 5)}" y="{_n(y + FONT + 5 + BAR * 0.72)}" font-weight="700" '
+                     f'fill="{TEXT}" stroke="#ffffff" stroke-width="3" paint-order="stroke">{escape(b.text)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -83,7 +82,7 @@ def stacked_bar(id_prefix: str, title: str, parts_: Sequence[tuple[str, float, s
     (share of the whole, text) marks the program's figure for the first part with a dashed tick."""
     total = sum(v for _, v, _ in parts_) or 1.0
     legend_rows = len(parts_) + (1 if reference else 0)
-    height = BAR + 10 + legend_rows * (FONT + 9)
+    height = BAR + 10 + legend_rows * (FONT + 9) + 6  # room for the last line's descenders
     words = "; ".join(f"{label}: {text}" for label, _, text in parts_)
     if reference:
         words += f"; programa 2025: {reference[1]}"

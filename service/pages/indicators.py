@@ -73,40 +73,49 @@ def key_figures(ind: dict) -> list[dict]:
     ]
 
 
-def charts(ind: dict) -> list:
-    """The page's SVG charts, in order."""
+def charts(ind: dict, scoped: bool) -> list[dict]:
+    """The page's SVG charts in order, each ``{"title", "svg"}``. The program's absolute figures are
+    national: a region's or a center's chart is not measured against them (its shares are)."""
     firms, adv, certs, ref = ind["participating_firms"], ind["advisory"], ind["certifications"], PROGRAM_FIGURES
     kinds = ind["projects"]["by_kind"]
     out = [bar_chart("grafico-proyectos", f"Proyectos por tipo ({number(ind['projects']['total'])} en total)",
                      [Bar(PROJECT_KIND_LABELS.get(k, k), float(kinds[k]), number(kinds[k]))
                       for k in [*PROJECT_KIND_LABELS, *sorted(set(kinds) - set(PROJECT_KIND_LABELS))] if k in kinds])]
+    titles = [f"Proyectos por tipo ({number(ind['projects']['total'])} en total)"]
     segments = firms.get("by_segment") or {}
     total = firms["total"] or 1
+    titles.append(f"Empresas participantes por tamaño (ventas anuales en UF); microempresas: "
+                  f"{percent(firms['micro_share'])}, programa 2025: más de {percent(ref['micro_share_min'])}")
     out.append(bar_chart(
-        "grafico-tamano", f"Empresas participantes por tamaño (ventas anuales en UF); microempresas: "
-                          f"{percent(firms['micro_share'])}, programa 2025: más de {percent(ref['micro_share_min'])}",
+        "grafico-tamano", titles[-1],
         [Bar(SEGMENT_LABELS.get(s, s), float(segments[s]), f"{number(segments[s])} ({percent(segments[s] / total)})")
          for s in SEGMENT_ORDER if segments.get(s)]))
+    titles.append("Quién dirige las empresas participantes")
     out.append(stacked_bar(
-        "grafico-genero", "Quién dirige las empresas participantes",
+        "grafico-genero", titles[-1],
         [("Mujeres", float(firms["women"]), f"{number(firms['women'])} ({percent(firms['women_share'])})"),
          ("Hombres", float(firms["men"]), f"{number(firms['men'])} ({percent(_share(firms['men'], total))})"),
          ("Sin información", float(firms["unknown_gender"]),
           f"{number(firms['unknown_gender'])} ({percent(firms['unknown_gender_share'])})")],
         reference=(ref["women_share"], f"{percent(ref['women_share'])} mujeres sobre el total")))
+    national = not scoped
+    titles.append("Asesorías con clientes de los proyectos" + (", frente al programa 2025" if national else ""))
     out.append(bar_chart(
-        "grafico-asesorias", "Asesorías con clientes de los proyectos, frente al programa 2025",
+        "grafico-asesorias", titles[-1],
         [Bar("Sesiones", float(adv["project_sessions"]), number(adv["project_sessions"]),
-             float(ref["project_sessions"]), f"≈ {number(ref['project_sessions'])}"),
-         Bar("Horas", float(adv["project_hours"]), number(adv["project_hours"]), float(ref["project_hours_min"]),
-             f"más de {number(ref['project_hours_min'])}")],
-        note="La marca punteada es la cifra nacional del programa."))
+             float(ref["project_sessions"]) if national else None,
+             f"≈ {number(ref['project_sessions'])}" if national else None),
+         Bar("Horas", float(adv["project_hours"]), number(adv["project_hours"]),
+             float(ref["project_hours_min"]) if national else None,
+             f"más de {number(ref['project_hours_min'])}" if national else None)],
+        note="La marca punteada es la cifra nacional del programa." if national else ""))
+    titles.append("Certificaciones de las empresas, por estado")
     out.append(bar_chart(
-        "grafico-certificaciones", "Certificaciones de las empresas, por estado",
+        "grafico-certificaciones", titles[-1],
         [Bar("Vigentes", float(certs["valid"]), number(certs["valid"])),
          Bar("En trámite", float(certs["in_progress"]), number(certs["in_progress"])),
          Bar("Vencidas", float(certs["expired"]), number(certs["expired"]))]))
-    return out
+    return [{"title": title, "svg": svg} for title, svg in zip(titles, out, strict=True)]
 
 
 def _share(part: float, whole: float) -> float | None:
@@ -127,7 +136,8 @@ def register(bp: Blueprint) -> None:
         ind, read_at = cached_figures(region, center)
         shown_centers = [c for c in centers if region is None or c.get("region_cut") == region]
         context = dict(
-            ind=ind, read_at=read_at, figures=key_figures(ind), rows=indicator_rows(ind), charts=charts(ind),
+            ind=ind, read_at=read_at, figures=key_figures(ind), rows=indicator_rows(ind),
+            charts=charts(ind, bool(region or center)),
             regions=[("", "Todo el programa"), *sorted(catalog.regions.items())],
             centers=[("", "Todos los centros"), *((c["id"], c["name"]) for c in shown_centers)],
             region=region, center=center, scoped=bool(region or center),
