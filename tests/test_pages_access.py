@@ -94,7 +94,8 @@ def world(people, driver):
     with driver.session() as session:
         pair = session.execute_write(record_candidates_tx, [Match(*sorted(people["firms"][5:7]), 70.0, ("prueba",))],
                                      datetime.now(UTC).isoformat(), "scan")[0]["id"]
-    return {"need": people["need"], "proposal": people["proposal"], "firm": people["firms"][0], "pair": pair}
+    yield {"need": people["need"], "proposal": people["proposal"], "firm": people["firms"][0], "pair": pair}
+    driver.execute_query("MATCH (d:DuplicateCandidate {id: $id}) DETACH DELETE d", id=pair)
 
 
 @pytest.fixture(scope="module")

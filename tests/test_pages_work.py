@@ -121,6 +121,9 @@ def test_a_merge_shows_on_the_kept_firm_with_who_and_when_and_is_undone_there(ap
     merged = staff.post(f"/app/duplicates/{pair}", data={"csrf_token": token, "action": "merge", "keep": a,
                                                          "value-name": b})
     assert merged.status_code == 302
+    resolved = staff.get(f"/app/duplicates/{pair}")  # one firm of the pair is gone now: no form, no error
+    assert resolved.status_code == 200 and "Este par ya se resolvió: se fusionó" in resolved.get_data(as_text=True)
+    assert 'id="resolver"' not in resolved.get_data(as_text=True)
     firm = staff.get(f"/app/firms/{a}").get_data(as_text=True)
     assert "Fichas fusionadas con esta" in firm and "por Persona advisor" in firm
     merge_id = re.search(r'action="/app/merges/(merge_[0-9a-f]+)/undo"', firm).group(1)

@@ -93,7 +93,7 @@ def test_an_advisor_imports_reviews_duplicates_and_downloads_a_report(new_page, 
     screenshots(page, phone, page.url, "import-result")
 
     # The review queue, narrowed to Ollagüe: both planted pairs, best first.
-    page.get_by_role("link", name="Duplicados").click()
+    page.get_by_role("link", name="Duplicados", exact=True).click()
     page.get_by_label("Región").select_option(ANTOFAGASTA)
     expect(page.get_by_label("Comuna")).to_be_visible()
     page.get_by_label("Comuna").select_option(OLLAGUE)
@@ -128,7 +128,7 @@ def test_an_advisor_imports_reviews_duplicates_and_downloads_a_report(new_page, 
     checked(page)
 
     # A report for buyer A, followed to its end; its PDF downloaded through the page with the session.
-    page.get_by_role("link", name="Informes").click()
+    page.get_by_role("link", name="Informes", exact=True).click()
     checked(page)
     page.get_by_label("Comprador").select_option(people["buyer_a"])
     page.get_by_label("Candidatos por necesidad").fill("2")
@@ -145,7 +145,7 @@ def test_an_advisor_imports_reviews_duplicates_and_downloads_a_report(new_page, 
     expect(page.locator("table tbody tr").first).to_contain_text("Persona advisor")
 
     # The program's indicators, with their charts, beside the 2025 figures.
-    page.get_by_role("link", name="Indicadores").click()
+    page.get_by_role("link", name="Indicadores", exact=True).click()
     expect(page.get_by_role("img", name=re.compile("^Proyectos por tipo"))).to_be_visible()
     expect(page.locator(".figures").first).to_contain_text("Programa 2025: 147")
     checked(page)

@@ -21,6 +21,7 @@ from service.db import get_driver
 from service.jobs import job_store, submit_job
 from service.pages.job_status import REFRESH_S, file_url, page_job, progress, requester
 from service.pages.session import current_viewer
+from service.rate_limits import limited
 from service.reference import get_catalog
 
 # Earlier imports listed on the page; rejected rows shown on the result page (all are in the CSV).
@@ -74,6 +75,7 @@ def register(bp: Blueprint) -> None:
 
     @bp.post("/imports/start")
     @require("advisor", "admin")
+    @limited("imports")
     def start_import():
         viewer = current_viewer()
         token = request.form.get("token", "")
