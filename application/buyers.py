@@ -25,3 +25,8 @@ def get_buyer(graph: Graph, rut: str, viewer: Viewer) -> dict:
 
 def list_buyers(graph: Graph, *, after: str, limit: int) -> list[dict]:
     return repo.list_buyers(graph, after=after, limit=limit)
+
+
+def buyer_choices(graph: Graph, limit: int = 500) -> list[dict]:
+    """``{"rut", "name"}`` of every buyer (up to ``limit``), by name: what a form lets staff pick."""
+    return repo.buyer_choices(graph, limit)

@@ -16,6 +16,7 @@ from application.access import Viewer
 from graph_schema.driver import Graph
 from graph_schema.duplicates import all_firm_names, decided_pairs, firm_name, known_pairs, record_candidates_tx
 from graph_schema.duplicates import resolve as resolve_tx
+from graph_schema.firm_merges import MERGE_FIELDS
 from graph_schema.pair_models import promoted_pair_model, save_pair_model
 from matching.catalog import Catalog
 from matching.dedupe import DUPLICATE_THRESHOLD, find_duplicates
@@ -67,12 +68,18 @@ def scan(driver: Graph, *, threshold: float = DUPLICATE_THRESHOLD, now: str | No
 
 
 def resolve(graph: Graph, candidate_id: str, *, action: str, keep: str | None, viewer: Viewer,
-            note: str | None = None) -> dict:
-    """Merge a pair into ``keep`` (default: the firm registered first) or mark it distinct."""
-    if action == "distinct" and keep:
-        raise InvalidInput(FieldError("keep", "«keep» solo se usa con action=merge."))
+            note: str | None = None, take: list[str] | None = None) -> dict:
+    """Merge a pair into ``keep`` (default: the firm registered first), keeping the other firm's value of
+    each field in ``take`` (``graph_schema.firm_merges.MERGE_FIELDS``), or mark it distinct. The merge
+    keeps a snapshot of both firms, so it can be undone (``application.duplicate_review.undo_merge``)."""
+    if action == "distinct" and (keep or take):
+        raise InvalidInput(FieldError("keep" if keep else "take", "«keep» y «take» solo se usan con action=merge."))
+    unknown = sorted(set(take or []) - set(MERGE_FIELDS))
+    if unknown:
+        raise InvalidInput(FieldError("take", f"Campos que no se eligen al fusionar: {', '.join(unknown)}; use "
+                                              f"{', '.join(MERGE_FIELDS)}."))
     return resolve_tx(graph, candidate_id, action=action, keep=keep, now=datetime.now(UTC).isoformat(),
-                      actor=viewer.actor, note=note)
+                      actor=viewer.actor, actor_name=viewer.name, note=note, take=list(take or []))
 
 
 # -- the pair model: served, and learned from advisors' decisions -----------------------------------

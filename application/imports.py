@@ -20,9 +20,11 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from application.access import Viewer
 from graph_schema import duplicates
 from graph_schema.driver import Graph
 from graph_schema.imports import existing_cooperatives, stored_ruts, write_batch
@@ -109,6 +111,12 @@ class ImportReport:
             "seconds": round(self.seconds, 2),
             "timings": {k: round(v, 2) for k, v in self.timings.items()},
         }
+
+
+def import_job_params(viewer: Viewer, *, file_name: str | None, size: int, dry_run: bool = False) -> dict:
+    """What an ``import`` job records about its file and who sent it (the API and the pages alike)."""
+    return {"now": datetime.now(UTC).isoformat(), "source": f"import:{viewer.id}", "dry_run": dry_run,
+            "batch_size": DEFAULT_BATCH_SIZE, "file_name": file_name, "bytes": size}
 
 
 def _check_memberships(driver: Graph, firms: list[MergedFirm], report: ImportReport) -> list[MergedFirm]:

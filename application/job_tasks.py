@@ -18,17 +18,20 @@ from application.jobs import Enqueue, JobFailed, JobRun, TaskFunction, execute, 
 from application.reports.job import run_report_job
 from application.secrets import model_signing_key, pair_model_signing_key
 from application.settings import Settings
-from application.storage import FileStore
+from application.storage import FileStore, job_file_key
 from application.training import train_and_store
 from graph_schema.driver import Graph
 from graph_schema.reference import fetch_catalog
 from matching.catalog import Catalog
 from matching.errors import FieldError, InvalidInput
 from matching.explain import number
-from matching.imports import parse_import
+from matching.imports import parse_import, workbook
+from matching.imports.sheets import preview_import, rejected_rows_csv
 from matching.training import METRIC
 
 log = logging.getLogger(__name__)
+# An import job's file of rejected rows (``matching.imports.sheets.rejected_rows_csv``).
+REJECTED_ROWS_FILE = "filas-rechazadas.csv"
 # Pairs a duplicate scan's result lists (the counts are complete; the pairs are in GET /duplicates).
 SCAN_RESULT_PAIRS = 100
 
@@ -44,10 +47,13 @@ def catalog_for(graph: Graph) -> Catalog:
 
 
 def precheck_import(data: bytes, catalog: Catalog) -> None:
-    """Before an upload becomes a job: ``ImportFileError`` if it is empty, unreadable or lacks required
-    columns (the header and first data line are read; the whole file is checked by the job)."""
+    """Before an upload becomes a job: ``ImportFileError`` if it is empty, unreadable (an old .xls, a
+    PDF...) or lacks required columns (the header and first data row are read; the job checks the rest)."""
     if not data.strip():
         raise InvalidInput(FieldError("archivo", "El archivo está vacío."))
+    if workbook.kind(data) == "xlsx":  # any other binary file is refused here, saying how to save it
+        preview_import(data, catalog, limit=1)  # the header and the first row
+        return
     head = data.lstrip()
     lines = head.split(b"\n", 2)
     if b"\x00" not in head[:4] and len(lines) > 2:
@@ -66,10 +72,15 @@ def run_import(run: JobRun) -> tuple[Any, list[str]]:
         pair_model=serving_pair_model(run.graph, pair_model_signing_key(run.settings)),
     )
     body = report.as_dict()
+    files = []
+    if report.rejected:
+        # Every rejected row (not only the report's first REPORT_LIST_LIMIT) with its cells, to fix and re-send.
+        run.store.write_bytes(job_file_key(run.id, REJECTED_ROWS_FILE), rejected_rows_csv(data, report.rejected))
+        files.append(REJECTED_ROWS_FILE)
     if report.created + report.updated + report.unchanged == 0 and report.rejected and not report.skipped:
         raise JobFailed(f"Ninguna de las {report.rows} filas se pudo importar; corrija los errores indicados "
-                        "(línea, campo y motivo) y vuelva a enviar el archivo.", result=body)
-    return body, []
+                        "(línea, campo y motivo) y vuelva a enviar el archivo.", result=body, files=files)
+    return body, files
 
 
 def training_result(report) -> dict:

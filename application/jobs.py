@@ -34,7 +34,7 @@ from neo4j.exceptions import DriverError, ServiceUnavailable, SessionExpired, Tr
 
 from application.access import Viewer, for_viewer
 from application.settings import Settings
-from application.storage import FileStore, job_input_key, job_prefix
+from application.storage import UPLOAD_MAX_AGE_S, UPLOADS_PREFIX, FileStore, job_input_key, job_prefix
 from graph_schema import jobs as repo
 from graph_schema.driver import Graph, graph_from_settings
 from matching.errors import EncadenaError, InvalidInput, NotFound
@@ -70,11 +70,12 @@ class LeaseLost(Exception):
 
 
 class JobFailed(EncadenaError):
-    """The job cannot succeed as asked (bad file, too little data): fail it with this Spanish message."""
+    """The job cannot succeed as asked (bad file, too little data): fail it with this Spanish message
+    (and, if given, its result and the files it stored, such as an import's rejected rows)."""
 
-    def __init__(self, message: str, result: Any = None):
+    def __init__(self, message: str, result: Any = None, files: list[str] | None = None):
         super().__init__(message)
-        self.message, self.result = message, result
+        self.message, self.result, self.files = message, result, files
 
 
 def caps(settings: Settings) -> dict[str, int]:
@@ -117,8 +118,9 @@ def submit(graph: Graph, enqueue: Enqueue, kind: Kind, params: dict, viewer: Vie
         input_key = job_input_key(job_id)
         store.write_bytes(input_key, data)
     record = {"id": job_id, "kind": kind, "params": params, "input": input_key, "requested_by": viewer.id,
-              "role": viewer.role, "buyer_rut": viewer.buyer_rut if viewer.is_buyer else None,
-              "advisor_id": viewer.advisor_id, "max_attempts": settings.job_max_attempts}
+              "requested_by_name": viewer.name, "role": viewer.role,
+              "buyer_rut": viewer.buyer_rut if viewer.is_buyer else None, "advisor_id": viewer.advisor_id,
+              "max_attempts": settings.job_max_attempts}
     created_id = repo.create_job(graph, record, single=kind in SINGLE_KINDS)
     if created_id != job_id:
         if store is not None and input_key:
@@ -170,6 +172,7 @@ def job_view(job: dict, viewer: Viewer) -> dict:
         "progress": {"stage": job.get("stage"), "done": job.get("done") or 0, "total": job.get("total")},
         "params": job.get("params") or {}, "result": job.get("result"), "files": list(job.get("files") or []),
         "error": job.get("error"), "attempts": job.get("attempts") or 0, "max_attempts": job.get("max_attempts"),
+        "requested_by": job.get("requested_by"), "requested_by_name": job.get("requested_by_name"),
         "created_at": job.get("created_at"), "started_at": job.get("started_at"),
         "updated_at": job.get("updated_at"), "finished_at": job.get("finished_at"),
         "files_deleted": job.get("purged_at") is not None,
@@ -286,7 +289,7 @@ def execute(graph: Graph, settings: Settings, store: FileStore, job_id: str, tas
             log.warning("Job %s was taken over by another worker; this attempt stops", job_id)
             return "lost"
         except JobFailed as exc:
-            repo.finish(graph, job_id, worker, run.attempt, result=exc.result, error=exc.message)
+            repo.finish(graph, job_id, worker, run.attempt, result=exc.result, error=exc.message, files=exc.files)
             return "failed"
         except InvalidInput as exc:
             repo.finish(graph, job_id, worker, run.attempt, error=exc.detail,
@@ -332,7 +335,8 @@ def _give_back(run: JobRun, enqueue: Enqueue, reason: str, delay: float | None =
 # -- recovering ------------------------------------------------------------------------------------
 
 def reap(graph: Graph, enqueue: Enqueue, settings: Settings, store: FileStore | None = None) -> dict:
-    """Re-queue (or fail) jobs whose lease expired, re-enqueue long-queued ones, purge old files."""
+    """Re-queue (or fail) jobs whose lease expired, re-enqueue long-queued ones, purge old files (and
+    uploads people looked at but never imported)."""
     final = (f"El trabajo se interrumpió {settings.job_max_attempts} veces porque el proceso que lo ejecutaba se "
              "detuvo; revise el registro del worker y vuelva a intentarlo.")
     expired = repo.reap_expired(graph, LOST_WORKER, final)
@@ -343,10 +347,11 @@ def reap(graph: Graph, enqueue: Enqueue, settings: Settings, store: FileStore | 
     for job_id in stale:
         enqueue(job_id)
     purged = purge(graph, store, settings) if store is not None else []
-    if expired or stale or purged:
-        log.info("Reaper: %s expired leases, %s re-enqueued, %s jobs' files deleted", len(expired), len(stale),
-                 len(purged))
-    return {"expired": expired, "stale": stale, "purged": purged}
+    uploads = store.delete_older_than(UPLOADS_PREFIX, UPLOAD_MAX_AGE_S) if store is not None else 0
+    if expired or stale or purged or uploads:
+        log.info("Reaper: %s expired leases, %s re-enqueued, %s jobs' files deleted, %s old uploads deleted",
+                 len(expired), len(stale), len(purged), uploads)
+    return {"expired": expired, "stale": stale, "purged": purged, "uploads": uploads}
 
 
 def purge(graph: Graph, store: FileStore, settings: Settings) -> list[str]:

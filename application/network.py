@@ -54,3 +54,8 @@ CENTERS_LIMIT = 1000
 def list_centers(graph: Graph) -> list[dict]:
     """Every center (id, name, kind, region), for the pages' filters."""
     return repo.list_centers(graph, after="", limit=CENTERS_LIMIT, kind=None, region=None)
+
+
+def advisor_choices(graph: Graph, limit: int = 1000) -> list[dict]:
+    """``{"id", "name", "center"}`` of every advisor (up to ``limit``), by name: what a form lets an admin pick."""
+    return repo.advisor_choices(graph, limit)

@@ -9,6 +9,8 @@ relative paths such as ``jobs/rep_3f2a9c0d1e4b/files/report.pdf``.
 from __future__ import annotations
 
 import re
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -61,11 +63,38 @@ class FileStore:
     def exists(self, key: str) -> bool:
         return bool(self.fs.exists(self._path(key)))
 
+    def delete_older_than(self, prefix: str, seconds: float) -> int:
+        """Delete the files under ``prefix`` last changed more than ``seconds`` ago; how many went."""
+        path = self._path(prefix)
+        if not self.fs.exists(path):
+            return 0
+        cutoff = time.time() - seconds
+        gone = 0
+        for name, info in self.fs.find(path, detail=True).items():
+            changed = info.get("mtime") or info.get("LastModified") or info.get("created")
+            if isinstance(changed, datetime):
+                changed = changed.timestamp()
+            if changed is not None and float(changed) < cutoff:
+                self.fs.rm(name)
+                gone += 1
+        return gone
+
     def delete_prefix(self, prefix: str) -> None:
         """Delete every file under ``prefix`` (a job's folder); nothing happens when there is none."""
         path = self._path(prefix)
         if self.fs.exists(path):
             self.fs.rm(path, recursive=True)
+
+
+# Files people uploaded to look at before importing them (``application.import_files``).
+UPLOADS_PREFIX = "uploads"
+# An upload nobody imported is deleted after a day.
+UPLOAD_MAX_AGE_S = 86400.0
+
+
+def upload_key(owner: str, token: str) -> str:
+    """Where a person's staged upload lives: under its owner, so nobody else's token reaches it."""
+    return f"{UPLOADS_PREFIX}/{re.sub(r'[^A-Za-z0-9_.-]', '_', owner) or '_'}/{token}"
 
 
 def job_input_key(job_id: str) -> str:

@@ -60,6 +60,15 @@ WITH b ORDER BY b.rut LIMIT $limit
 RETURN """ + BUYER_PROJECTION + " AS buyer"
 
 
+# Every buyer's RUT and name, by name: the choices of a form (a report's scope).
+BUYER_CHOICES: LiteralString = "MATCH (b:Buyer) RETURN b.rut AS rut, b.name AS name ORDER BY name, rut LIMIT $limit"
+
+
+def buyer_choices(driver: Graph, limit: int) -> list[dict]:
+    records, _, _ = driver.execute_query(BUYER_CHOICES, limit=limit, routing_=RoutingControl.READ)
+    return [dict(r) for r in records]
+
+
 def buyer_row(values: dict) -> dict:
     """A normalized buyer (``matching.records.normalize_buyer``) as a row of ``WRITE_BUYERS``."""
     return {**values, "name_key": fold(values["name"])}

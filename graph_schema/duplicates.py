@@ -4,7 +4,8 @@ Shape (docs/graph-model.md): ``(:DuplicateCandidate {id, pair_key, ruts, score, 
 open|merged|distinct, source, created_at, resolved_at, resolved_by, kept_rut, note})-[:CANDIDATE]->(:Firm)``
 twice. ``pair_key`` ("rutA|rutB", sorted) is unique, so a pair is recorded once whatever finds it
 again: a pair marked distinct (or merged) is never reopened. A merge moves every relationship of
-the dropped firm onto the kept one in one transaction and leaves a ``(:FirmMerge)-[:INTO]->(kept)``.
+the dropped firm onto the kept one in one transaction and leaves a ``(:FirmMerge)-[:INTO]->(kept)``
+with a snapshot of both firms, from which ``graph_schema.firm_merges.undo`` can undo it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import LiteralString
 from neo4j import ManagedTransaction, RoutingControl
 
 from graph_schema.driver import Graph
+from graph_schema.firm_merges import snapshot_tx, take_values_tx
 from graph_schema.firms import GET_FIRM
 from matching.dedupe import FirmName, Match
 from matching.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -32,6 +34,7 @@ COLLECT { MATCH (f)-[:OPERATES_IN]->(s:Sector) RETURN s.code ORDER BY s.code } A
 """
 
 ALL_FIRM_NAMES: LiteralString = "MATCH (f:Firm) RETURN " + FIRM_NAME_FIELDS
+DEMO_FIRM_NAMES: LiteralString = "MATCH (f:Firm) WHERE f.demo = true RETURN " + FIRM_NAME_FIELDS
 
 # The pair as the advisor saw it when deciding: the records the pair model compares. A merge deletes
 # one firm, so its fields are kept on the candidate; they become a training label.
@@ -64,9 +67,13 @@ RECORD_CANDIDATES: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:Firm {rut: row.left}), (b:Firm {rut: row.right})
 OPTIONAL MATCH (old:DuplicateCandidate {pair_key: row.pair_key})
-WITH a, b, row, old IS NULL AS new
+// A merge re-points the dropped firm's candidates, ids kept: the id this pair key hashes to may name
+// another pair by now (the dropped RUT registered again, or a merge undone), so take a fresh one then.
+OPTIONAL MATCH (other:DuplicateCandidate {id: row.id}) WHERE other.pair_key <> row.pair_key
+WITH a, b, row, old IS NULL AS new,
+     CASE WHEN other IS NULL THEN row.id ELSE 'dup_' + substring(replace(randomUUID(), '-', ''), 0, 12) END AS id
 MERGE (d:DuplicateCandidate {pair_key: row.pair_key})
-ON CREATE SET d.id = row.id, d.ruts = [row.left, row.right], d.score = row.score, d.evidence = row.evidence,
+ON CREATE SET d.id = id, d.ruts = [row.left, row.right], d.score = row.score, d.evidence = row.evidence,
               d.status = 'open', d.source = $source, d.created_at = datetime($now)
 MERGE (d)-[:CANDIDATE]->(a)
 MERGE (d)-[:CANDIDATE]->(b)
@@ -86,7 +93,7 @@ RETURN d.pair_key AS pair_key, d.id AS id, d.status AS status
 
 CANDIDATE_PROJECTION: LiteralString = """
 d {
-  .id, .score, .evidence, .status, .source, .ruts, .kept_rut, .note, .resolved_by,
+  .id, .score, .evidence, .status, .source, .ruts, .kept_rut, .note, .resolved_by, .resolved_by_name,
   created_at: toString(d.created_at), resolved_at: toString(d.resolved_at),
   firms: COLLECT {
     MATCH (d)-[:CANDIDATE]->(f:Firm)
@@ -121,7 +128,8 @@ RETURN d.status AS status,
 
 MARK_DISTINCT: LiteralString = """
 MATCH (d:DuplicateCandidate {id: $id})
-SET d.status = 'distinct', d.resolved_at = datetime($now), d.resolved_by = $actor, d.note = $note
+SET d.status = 'distinct', d.resolved_at = datetime($now), d.resolved_by = $actor,
+    d.resolved_by_name = $actor_name, d.note = $note
 """
 
 # -- merge: one statement per kind of relationship, run in order in one transaction -----------
@@ -244,10 +252,11 @@ MATCH (k:Firm {rut: $keep}), (x:Firm {rut: $drop}), (d:DuplicateCandidate {id: $
 CREATE (m:FirmMerge {id: $merge_id, kept_rut: $keep, dropped_rut: $drop, dropped_name: x.name,
                      dropped_comuna: COLLECT { MATCH (x)-[:LOCATED_IN]->(c:Comuna) RETURN c.cut LIMIT 1 }[0],
                      dropped_created_at: x.created_at, candidate_id: $id, moved_types: $moved,
-                     merged_proposals: $merged_proposals, merged_at: datetime($now), merged_by: $actor})
+                     merged_proposals: $merged_proposals, merged_at: datetime($now), merged_by: $actor,
+                     merged_by_name: $actor_name, taken_fields: $take, snapshot: $snapshot})
 CREATE (m)-[:INTO]->(k)
-SET d.status = 'merged', d.resolved_at = datetime($now), d.resolved_by = $actor, d.kept_rut = $keep,
-    d.note = $note
+SET d.status = 'merged', d.resolved_at = datetime($now), d.resolved_by = $actor, d.resolved_by_name = $actor_name,
+    d.kept_rut = $keep, d.note = $note
 RETURN m.id AS merge_id
 """
 
@@ -279,7 +288,7 @@ MERGE_STEPS: tuple[LiteralString, ...] = (
 
 MERGED_AWAY: LiteralString = """
 UNWIND $ruts AS rut
-MATCH (m:FirmMerge {dropped_rut: rut})
+MATCH (m:FirmMerge {dropped_rut: rut}) WHERE m.undone_at IS NULL
 RETURN rut, m.kept_rut AS kept_rut
 """
 
@@ -333,8 +342,10 @@ def _firm_names(records) -> list[FirmName]:
             for r in records]
 
 
-def all_firm_names(driver: Graph) -> list[FirmName]:
-    records, _, _ = driver.execute_query(ALL_FIRM_NAMES, routing_=RoutingControl.READ)
+def all_firm_names(driver: Graph, *, demo_only: bool = False) -> list[FirmName]:
+    """Every firm's name fields; ``demo_only``: only the demo's firms (the demo never decides about others)."""
+    records, _, _ = driver.execute_query(DEMO_FIRM_NAMES if demo_only else ALL_FIRM_NAMES,
+                                         routing_=RoutingControl.READ)
     return _firm_names(records)
 
 
@@ -387,24 +398,28 @@ def _merge_proposals_tx(tx: ManagedTransaction, keep: str, drop: str) -> list[st
 
 
 def _merge_tx(tx: ManagedTransaction, cid: str, keep: str, drop: str, now: str, actor: str | None,
-              note: str | None) -> None:
+              note: str | None, actor_name: str | None = None, take: list[str] | None = None) -> None:
     params = {"keep": keep, "drop": drop, "id": cid, "now": now}
+    snapshot = snapshot_tx(tx, cid, keep, drop)  # before anything moves: what an undo puts back
     merged_proposals = _merge_proposals_tx(tx, keep, drop)
+    take_values_tx(tx, keep, drop, take or [])  # the dropped firm's values the advisor chose to keep
     for statement in MERGE_STEPS:
         tx.run(statement, **params, rank=CERT_STATUS_RANK).consume()
     moved = tx.run(MOVE_OTHER_OUT, **params, handled=HANDLED_OUT).single()["types"]
     moved += tx.run(MOVE_OTHER_IN, **params, handled=HANDLED_IN).single()["types"]
     tx.run(FILL_PROPERTIES, **params).consume()
     tx.run(RECORD_MERGE, **params, merge_id=f"merge_{uuid.uuid4().hex[:12]}", moved=sorted(set(moved)),
-           merged_proposals=merged_proposals, actor=actor, note=note).consume()
+           merged_proposals=merged_proposals, actor=actor, actor_name=actor_name, note=note, take=take or [],
+           snapshot=snapshot).consume()
     tx.run(DROP_SHADOWED_CANDIDATES, **params).consume()
     tx.run(REPOINT_CANDIDATES, **params).consume()
     tx.run(DELETE_DROPPED, drop=drop).consume()
 
 
 def resolve(driver: Graph, cid: str, *, action: str, keep: str | None, now: str, actor: str | None,
-            note: str | None = None) -> dict:
-    """Mark a pair distinct, or merge it into ``keep`` (default: the firm registered first)."""
+            note: str | None = None, actor_name: str | None = None, take: list[str] | None = None) -> dict:
+    """Mark a pair distinct, or merge it into ``keep`` (default: the firm registered first), keeping the
+    dropped firm's value of each field in ``take`` (``firm_merges.MERGE_FIELDS``) where the two differ."""
 
     def work(tx: ManagedTransaction) -> dict:
         row = tx.run(LOCK_CANDIDATE, id=cid).single()
@@ -418,13 +433,13 @@ def resolve(driver: Graph, cid: str, *, action: str, keep: str | None, now: str,
         records = [dict(r) for r in tx.run(PAIR_RECORDS, id=cid)]
         tx.run(KEEP_PAIR_RECORDS, id=cid, records=json.dumps(records, ensure_ascii=False)).consume()
         if action == "distinct":
-            tx.run(MARK_DISTINCT, id=cid, now=now, actor=actor, note=note).consume()
+            tx.run(MARK_DISTINCT, id=cid, now=now, actor=actor, actor_name=actor_name, note=note).consume()
             return {"candidate_id": cid, "status": "distinct"}
         kept = keep or ruts[0]
         if kept not in ruts:
             raise InvalidInput(FieldError("keep", f"{kept} no es una de las empresas del par ({' y '.join(ruts)})."))
         dropped = ruts[1] if kept == ruts[0] else ruts[0]
-        _merge_tx(tx, cid, kept, dropped, now, actor, note)
+        _merge_tx(tx, cid, kept, dropped, now, actor, note, actor_name, take)
         return {"candidate_id": cid, "status": "merged", "kept_rut": kept, "dropped_rut": dropped,
                 "firm": tx.run(GET_FIRM, rut=kept).single()["firm"]}
 

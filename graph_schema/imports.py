@@ -43,7 +43,7 @@ RETURN collect(rut) AS ruts
 # RUTs of the batch that an advisor merged into another firm (also after the import began).
 MERGED_AWAY: LiteralString = """
 UNWIND $ruts AS rut
-MATCH (m:FirmMerge {dropped_rut: rut})
+MATCH (m:FirmMerge {dropped_rut: rut}) WHERE m.undone_at IS NULL
 RETURN collect(DISTINCT rut) AS ruts
 """
 

@@ -1,7 +1,7 @@
 """Jobs in the graph: who asked for what, how far it got, and which worker holds it for how long.
 
-``(:Job {id, kind, status: queued|running|done|failed, params: JSON, input, requested_by, role,
-buyer_rut, advisor_id, attempts, max_attempts, worker, lease_until, stage, done, total,
+``(:Job {id, kind, status: queued|running|done|failed, params: JSON, input, requested_by, requested_by_name,
+role, buyer_rut, advisor_id, attempts, max_attempts, worker, lease_until, stage, done, total,
 committed_batches, batch_created, batch_updated, batch_unchanged, result: JSON, files, error,
 created_at, enqueued_at, started_at, updated_at, finished_at, purged_at})``; see docs/jobs.md.
 
@@ -23,6 +23,8 @@ JOB_MAP: LiteralString = """
 j {.id, .kind, .status, .params, .input, .requested_by, .role, .buyer_rut, .advisor_id, .attempts, .max_attempts,
    .worker, .stage, .done, .total, .committed_batches, .batch_created, .batch_updated, .batch_unchanged,
    .result, .files, .error,
+   requested_by_name: coalesce(j.requested_by_name,
+                               COLLECT { MATCH (u:User {id: j.requested_by}) RETURN u.name LIMIT 1 }[0]),
    lease_until: toString(j.lease_until), created_at: toString(j.created_at), started_at: toString(j.started_at),
    updated_at: toString(j.updated_at), finished_at: toString(j.finished_at), purged_at: toString(j.purged_at)}
 """
@@ -39,7 +41,8 @@ RETURN j.id AS id ORDER BY j.created_at LIMIT 1
 CREATE_JOB: LiteralString = """
 CREATE (j:Job {
   id: $id, kind: $kind, status: 'queued', params: $params, input: $input,
-  requested_by: $requested_by, role: $role, buyer_rut: $buyer_rut, advisor_id: $advisor_id,
+  requested_by: $requested_by, requested_by_name: $requested_by_name, role: $role, buyer_rut: $buyer_rut,
+  advisor_id: $advisor_id,
   attempts: 0, max_attempts: $max_attempts, worker: null, lease_until: null,
   stage: null, done: 0, total: null, committed_batches: [], batch_created: [], batch_updated: [], batch_unchanged: [],
   result: null, files: [], error: null,
@@ -163,7 +166,8 @@ def create_job_tx(tx: ManagedTransaction, job: dict, single: bool) -> str:
         found = tx.run(ACTIVE_OF_KIND, kind=job["kind"]).single()
         if found is not None:
             return found["id"]
-    tx.run(CREATE_JOB, **{**job, "params": json.dumps(job["params"], ensure_ascii=False, sort_keys=True)}).consume()
+    tx.run(CREATE_JOB, **{"requested_by_name": None, **job,
+                          "params": json.dumps(job["params"], ensure_ascii=False, sort_keys=True)}).consume()
     return job["id"]
 
 

@@ -189,6 +189,13 @@ WITH a ORDER BY a.id LIMIT $limit
 """ + ADVISOR_TOTALS + "RETURN " + ADVISOR_PROJECTION + " AS advisor ORDER BY a.id"
 
 ADVISOR_EXISTS: LiteralString = "MATCH (a:Advisor {id: $id}) RETURN a.id AS id"
+
+# Every advisor's id, name and center, by name: what a form lets an admin pick.
+ADVISOR_CHOICES: LiteralString = """
+MATCH (a:Advisor)
+RETURN a.id AS id, a.name AS name, COLLECT { MATCH (a)-[:WORKS_AT]->(c:Center) RETURN c.name LIMIT 1 }[0] AS center
+ORDER BY name, id LIMIT $limit
+"""
 FIRM_EXISTS: LiteralString = "MATCH (f:Firm {rut: $rut}) RETURN f.rut AS rut"
 
 # The SET reads the property it writes, so Cypher locks the relationship first: no lost updates.
@@ -325,6 +332,11 @@ def get_advisor(driver: Graph, advisor_id: str) -> dict:
 
 def list_advisors(driver: Graph, *, after: str, limit: int, center: str | None) -> list[dict]:
     return _read_many(driver, LIST_ADVISORS, "advisor", after=after, limit=limit, center=center)
+
+
+def advisor_choices(driver: Graph, limit: int) -> list[dict]:
+    records, _, _ = driver.execute_query(ADVISOR_CHOICES, limit=limit, routing_=RoutingControl.READ)
+    return [dict(r) for r in records]
 
 
 def add_sessions(driver: Graph, advisor_id: str, firm_rut: str, sessions: int, hours: float, now: str,

@@ -2,12 +2,13 @@
 
 ``parse_import`` (``matching.imports``) rejects rows without a RUT, and a file from an office
 that did not collect RUTs is exactly the kind worth checking. ``read_file_rows`` reads such files
-leniently with the import's own pieces: its decoding, column names (``IMPORT_COLUMNS``, via the
-same header mapping with only the name required) and cell conversion (``_cells_to_record``,
-comuna names and ISIC codes resolved against the same ``Catalog``). A cell that cannot be read is
-left out of the comparison instead of rejecting the row; a RUT that is missing or invalid is
-simply not compared. ``duplicates_in_rows`` runs duplicate detection (``matching.dedupe``) over
-the rows, with the lines as a spreadsheet shows them (header line 1, first record line 2).
+leniently with the import's own pieces: its file reading (CSV, JSON lines or an Excel workbook),
+column names (``IMPORT_COLUMNS``, via the same header mapping with only the name required) and
+cell conversion (``_cells_to_record``, comuna names and ISIC codes resolved against the same
+``Catalog``). A cell that cannot be read is left out of the comparison instead of rejecting the
+row; a RUT that is missing or invalid is simply not compared. ``duplicates_in_rows`` runs duplicate
+detection (``matching.dedupe``) over the rows, with the lines as a spreadsheet shows them (header
+line 1, first record line 2).
 ``ImportRow``\\s from ``parse_import`` can be checked too (``FileRow.from_import_row``).
 
 Pure: bytes and a catalog in, pairs out; ``encadena dedupe --file`` needs no database.
@@ -21,17 +22,9 @@ from dataclasses import dataclass, field
 from matching.catalog import Catalog
 from matching.collector import cyclic_gc_paused
 from matching.dedupe import DUPLICATE_THRESHOLD, FirmName, find_duplicates
-from matching.errors import FieldError, InvalidInput
+from matching.errors import InvalidInput
+from matching.imports import ImportRow, RowError, file_rows
 from matching.imports.cells import _cells_to_record, _comuna_code, _restore_leading_zero
-from matching.imports.reading import (
-    ImportFileError,
-    ImportRow,
-    ParsedFile,
-    RowError,
-    _csv_rows,
-    _jsonl_rows,
-    decode,
-)
 
 # A file to check needs names; everything else (RUT included) is compared when present.
 CHECK_REQUIRED_COLUMNS = ("name",)
@@ -103,17 +96,8 @@ def read_file_rows(data: bytes, catalog: Catalog,
 
     Raises ``ImportFileError`` when the file cannot be read at all (encoding, no name column).
     """
-    if not data.strip():
-        raise ImportFileError(FieldError("archivo", "El archivo está vacío."))
-    try:
-        text, _ = decode(data)
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(FieldError("archivo", "No se pudo leer el texto del archivo; guárdelo como CSV "
-                                                    "UTF-8 o JSON lines.")) from exc
-    parsed = ParsedFile("csv", "", None)
-    is_jsonl = text.lstrip().startswith("{")
-    cells = _jsonl_rows(text, parsed) if is_jsonl else _csv_rows(text, parsed, CHECK_REQUIRED_COLUMNS)
-    lines = text.count("\n") + 1
+    parsed, cells, lines = file_rows(data, CHECK_REQUIRED_COLUMNS)
+    decimal_comma = parsed.delimiter == ";"
     out = FileRows()
     comunas: dict[str, str] = {}
     with cyclic_gc_paused():
@@ -121,7 +105,7 @@ def read_file_rows(data: bytes, catalog: Catalog,
             out.data_rows += 1
             if on_progress is not None and out.data_rows % 1000 == 0:
                 on_progress(line, lines)
-            record, _ = _cells_to_record(values, parsed.delimiter == ";")
+            record, _ = _cells_to_record(values, decimal_comma)
             name = str(record.get("name") or "").strip()
             if len(name) < 2:
                 out.skipped.append(RowError(line, "name", "La fila no tiene razón social; no se puede comparar."))

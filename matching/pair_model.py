@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,6 +245,38 @@ class PairModel:
     @classmethod
     def from_json(cls, text: str) -> PairModel:
         return cls.from_dict(json.loads(text))
+
+
+_BALANCE = re.compile(r"; a favor (?P<pro>.*?); en contra (?P<con>.*?); total ")
+_TERM = re.compile(r"(?P<label>[^,;]+?) [+−]\d+,\d")
+
+
+def split_evidence(evidence: Sequence[str]) -> dict[str, Any]:
+    """A pair's stored evidence (``evidence``'s sentences) sorted for a person deciding on it:
+    ``{"for": [...], "against": [...], "other": [...], "balance": str | None, "notes": [...]}``.
+
+    The balance sentence says how many terms weighed for and against (the name among them or
+    not), and the sentences come in that order, so they can be told apart without the weights.
+    Evidence in another shape (older pairs) is returned whole under ``other``.
+    """
+    out: dict[str, Any] = {"for": [], "against": [], "other": [], "balance": None, "notes": []}
+    at = next((i for i, text in enumerate(evidence) if text.startswith("Peso de la evidencia")), None)
+    found = _BALANCE.search(evidence[at]) if at is not None else None
+    if at is None or found is None or at == 0:
+        out["other"] = list(evidence)
+        return out
+    pros = [m.group("label").strip() for m in _TERM.finditer(found.group("pro"))]
+    cons = [m.group("label").strip() for m in _TERM.finditer(found.group("con"))]
+    name_label = COMPARISONS[0].label
+    name, rest = evidence[0], list(evidence[1:at])
+    name_for, name_against = bool(pros) and pros[0] == name_label, bool(cons) and cons[0] == name_label
+    n_for = len(pros) - name_for
+    (out["for"] if name_for else out["against"] if name_against else out["other"]).append(name)
+    out["for"] += rest[:n_for]
+    out["against"] += rest[n_for:]
+    out["balance"] = evidence[at]
+    out["notes"] = list(evidence[at + 1:])
+    return out
 
 
 def _bits_text(bits: float) -> str:

@@ -41,6 +41,24 @@ MATCH (p:Proposal)-[:OF]->(f:Firm) WHERE p.demo = true
 WITH DISTINCT f ORDER BY f.rut LIMIT $limit RETURN f.rut AS rut
 """
 FIRM_COUNT: LiteralString = "MATCH (f:Firm) RETURN count(f) AS n"
+OPEN_PAIRS: LiteralString = """
+MATCH (d:DuplicateCandidate {status: 'open'}) WHERE d.demo = true
+RETURN d.id AS id ORDER BY d.score DESC, d.id LIMIT $limit
+"""
+# Rows of demo firms for the import whose result page is timed (a dry run: it writes no firm).
+IMPORT_ROWS: LiteralString = """
+MATCH (f:Firm {demo: true})-[:LOCATED_IN]->(c:Comuna)
+WITH f, c ORDER BY f.rut LIMIT $limit
+RETURN f.rut AS rut, f.name AS name, c.cut AS comuna,
+       COLLECT { MATCH (f)-[:OPERATES_IN]->(s:Sector) RETURN s.code ORDER BY s.code LIMIT 1 }[0] AS sector
+"""
+BENCH_JOBS: LiteralString = "MATCH (j:Job {bench_pages: true}) DETACH DELETE j"
+FINISH_BENCH_JOB: LiteralString = """
+MATCH (j:Job {id: $id})
+SET j.status = 'done', j.result = $result, j.files = $files, j.finished_at = datetime(), j.bench_pages = true
+"""
+REPORT_FILES = ["recommendations.csv", "recommendations_es-CL.csv", "recommendations.xlsx", "report.html",
+                "report.pdf"]
 
 
 def sign_in(url: str, email: str, password: str):
@@ -71,9 +89,57 @@ def fresh_firm_filters(count: int) -> list[str]:
     return [f"/app/firms?region={r}&size={s}&cooperative={c}" for r, s, c in combos[:count]]
 
 
-def pages(env: dict[str, str], needs: list[str], firms: list[str], rounds: int) -> list[tuple[str, str, list[str]]]:
+def bench_jobs(driver, rows: int = 2000, broken: int = 100) -> dict[str, str]:
+    """A finished import job (a dry run of ``rows`` demo firms, ``broken`` of them with a wrong RUT, through
+    the application's own import) and a finished report job, whose pages the benchmark times."""
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    from application.imports import import_file
+    from graph_schema import jobs as jobs_repo
+    from graph_schema.reference import fetch_catalog
+
+    driver.execute_query(BENCH_JOBS)
+    lines = ["rut;razón social;comuna;ciiu"]
+    for i, r in enumerate(driver.execute_query(IMPORT_ROWS, limit=rows)[0]):
+        rut = r["rut"] if i >= broken else r["rut"][:-1] + ("0" if r["rut"][-1] != "0" else "1")
+        lines.append(f"{rut};{r['name']};{r['comuna']};{r['sector'] or ''}")
+    report = import_file(driver, fetch_catalog(driver), "\n".join(lines).encode(), now=datetime.now(UTC).isoformat(),
+                         dry_run=True)
+    out = {}
+    for kind, params, result, files in (
+            ("import", {"file_name": "bench.csv", "dry_run": True}, report.as_dict(), ["filas-rechazadas.csv"]),
+            ("report", {"region": "13", "top": 5}, {"files": REPORT_FILES}, REPORT_FILES)):
+        job_id = f"{kind[:3]}_{uuid.uuid4().hex[:12]}"
+        jobs_repo.create_job(driver, {"id": job_id, "kind": kind, "params": params, "input": None,
+                                      "requested_by": "bench", "requested_by_name": "Benchmark", "role": "admin",
+                                      "buyer_rut": None, "advisor_id": None, "max_attempts": 1})
+        driver.execute_query(FINISH_BENCH_JOB, id=job_id, result=json.dumps(result, ensure_ascii=False, default=str),
+                             files=files)
+        out[kind] = job_id
+    return out
+
+
+def pages(env: dict[str, str], needs: list[str], firms: list[str], rounds: int, pairs: list[str] | None = None,
+          jobs: dict[str, str] | None = None) -> list[tuple[str, str, list[str]]]:
     """(page, who, paths): each page as the person who uses it, over several objects where it varies.
     A page whose name ends in "once" is requested once per path, without warm-up."""
+    work = [] if not pairs or not jobs else [  # the work behind the matches (issue 14)
+        ("imports", "advisor", ["/app/imports"]),
+        ("import result (2,000 rows, 100 rejected)", "advisor", [f"/app/imports/{jobs['import']}"]),
+        ("duplicate queue", "advisor", ["/app/duplicates"]),
+        ("duplicate queue, a region", "advisor", ["/app/duplicates?region=13"]),
+        ("duplicate pair (10 pairs)", "advisor", [f"/app/duplicates/{p}" for p in pairs]),
+        ("reports", "advisor", ["/app/reports"]),
+        ("report job", "advisor", [f"/app/reports/{jobs['report']}"]),
+        ("indicators, whole program (kept 60 s)", "advisor", ["/app/indicators"]),
+        ("indicators, a region (kept 60 s)", "advisor", ["/app/indicators?region=13"]),
+        ("indicators, a region not asked before, once", "advisor",
+         [f"/app/indicators?region={r}" for r in FRESH_REGIONS if r != "13"]),
+        ("people", "admin", ["/app/admin/people"]),
+        ("API keys", "admin", ["/app/admin/keys"]),
+    ]
     return [
         ("sign-in page", "nobody", ["/app/login"]),
         ("my needs", "buyer", ["/app/my-needs"]),
@@ -91,6 +157,7 @@ def pages(env: dict[str, str], needs: list[str], firms: list[str], rounds: int) 
         ("firm search, new filters each time, once", "advisor", fresh_firm_filters(rounds)),
         ("firm page", "advisor", [f"/app/firms/{rut}" for rut in firms]),
         ("alliances (staff)", "advisor", ["/app/alliances"]),
+        *work,
     ]
 
 
@@ -99,7 +166,8 @@ def time_pages(url: str, env: dict[str, str], plan: list[tuple[str, str, list[st
     import requests
 
     sessions = {"nobody": requests.Session(), "buyer": sign_in(url, env["BUYER_EMAIL"], env["BUYER_PASSWORD"]),
-                "advisor": sign_in(url, env["ADVISOR_EMAIL"], env["ADVISOR_PASSWORD"])}
+                "advisor": sign_in(url, env["ADVISOR_EMAIL"], env["ADVISOR_PASSWORD"]),
+                "admin": sign_in(url, env["ADMIN_EMAIL"], env["ADMIN_PASSWORD"])}
     for name, who, paths in plan:  # warm-up: every worker's catalog, shapes, query plans and page cache
         for path in [] if name.endswith("once") else paths:
             for _ in range(3):
@@ -167,12 +235,14 @@ def bench_pages(rounds: int, firms: int | None, users_file: Path, workers: int |
         needs = [r["id"] for r in driver.execute_query(OPEN_NEEDS, limit=SAMPLES)[0]]
         firm_ruts = [r["rut"] for r in driver.execute_query(PROPOSED_FIRMS, limit=SAMPLES)[0]]
         firm_count = driver.execute_query(FIRM_COUNT)[0][0]["n"]
+        pairs = [r["id"] for r in driver.execute_query(OPEN_PAIRS, limit=SAMPLES)[0]]
+        jobs = bench_jobs(driver)
     if not needs or not firm_ruts:
         raise click.ClickException("No demo needs or proposals: run `encadena demo-data` first.")
     # Signing in twice per run must never meet the sign-in limits.
     limits = {"RATE_LIMIT_SIGN_IN": "1000000 per minute", "RATE_LIMIT_SIGN_IN_FAILURES": "1000000 per minute"}
     with Gunicorn(workers, limits) as server:
-        rows = time_pages(server.url, env, pages(env, needs, firm_ruts, rounds), rounds, console)
+        rows = time_pages(server.url, env, pages(env, needs, firm_ruts, rounds, pairs, jobs), rounds, console)
     loads.append(os.getloadavg()[0])
 
     table = Table(title=f"Page server time at {firm_count:,} firms (ms)")
@@ -189,7 +259,7 @@ def bench_pages(rounds: int, firms: int | None, users_file: Path, workers: int |
         "heap": os.environ.get("NEO4J_HEAP", "2g"), "pagecache": os.environ.get("NEO4J_PAGECACHE", "2g"),
         "workers": workers or (os.cpu_count() or 1) + 1, "load": f"{loads[0]:.1f} before, {loads[1]:.1f} after",
         "data": f"demo data set with {firm_count:,} firms; need pages over {len(needs)} open demo needs, firm pages "
-                f"over {len(firm_ruts)} proposed firms",
+                f"over {len(firm_ruts)} proposed firms, pair pages over {len(pairs)} open demo pairs",
         "command": "encadena bench pages" + (f" --firms {firms}" if firms else "") + f" --rounds {rounds}",
     }
     path = out or RESULTS_DIR / f"pages-{datetime.now(UTC):%Y%m%d-%H%M%S}.md"

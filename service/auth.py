@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, g, request
+from flask_login import current_user
 
 from application.access import ROLE_ES, ROLES, Viewer
 from graph_schema.keys import LAST_USED_EVERY_S, find_key_by_hash, hash_key, touch_key
@@ -101,10 +102,20 @@ def key_viewer(secret: str) -> Viewer:
 
 
 def current_principal() -> Viewer:
-    """The authenticated caller; 401 when the request has no valid credentials."""
+    """The authenticated caller; 401 when the request has no valid credentials.
+
+    A route marked ``session_allowed`` (file downloads) also takes a signed-in person's session when
+    the request carries no key, so a link clicked on a page works in the browser."""
     if "principal" in g:
         return g.principal
     header = request.headers.get("Authorization", "")
+    if not header and request.method in SAFE_METHODS and _takes_session():
+        viewer = getattr(current_user, "viewer", None) if current_user.is_authenticated else None
+        if viewer is not None:
+            g.principal = viewer
+            return viewer
+        raise _unauthorized("Falta la llave de API: envíe el encabezado «Authorization: Bearer <llave>», o inicie "
+                            "sesión en /app/login y vuelva a abrir el enlace.", "sin-autenticacion")
     scheme, _, secret = header.partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
@@ -118,8 +129,11 @@ def current_principal() -> Viewer:
 
 
 _ROLES_ATTR = "_encadena_roles"
+_SESSION_ATTR = "_encadena_session_allowed"
 PUBLIC = "public"
 ALL_ROLES = ROLES
+# Only reads may ride on a session cookie: a cross-site form cannot send a key, but it can send a cookie.
+SAFE_METHODS = ("GET", "HEAD")
 
 
 def require(*roles: str) -> Callable:
@@ -137,6 +151,18 @@ def require(*roles: str) -> Callable:
         return view
 
     return decorator
+
+
+def session_allowed(view: Callable) -> Callable:
+    """Let the pages' session stand in for a key on this GET route (a file a person downloads from a
+    page: a browser cannot add a Bearer header to a link). Roles and object rules stay the route's."""
+    setattr(view, _SESSION_ATTR, True)
+    return view
+
+
+def _takes_session() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, _SESSION_ATTR, False))
 
 
 def public(view: Callable) -> Callable:

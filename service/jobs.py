@@ -1,7 +1,8 @@
 """The job queue and file store of one web process (made after gunicorn forks), and the 202 answer.
 
-Views that start long work call ``start_job``: the job is recorded in Neo4j and enqueued, and the
-client gets ``202 Accepted`` with ``Location: /api/v1/jobs/<id>`` to follow it.
+API views that start long work call ``start_job``: the job is recorded in Neo4j and enqueued, and the
+client gets ``202 Accepted`` with ``Location: /api/v1/jobs/<id>`` to follow it; pages call
+``submit_job`` with the signed-in person and show the job on a page of their own.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from flask import current_app, url_for
 
 from application import jobs
+from application.access import Viewer
 from application.job_queue import JobQueue
 from application.settings import Settings
 from application.storage import FileStore
@@ -68,10 +70,16 @@ def job_body(job: dict) -> dict:
     return view
 
 
+def submit_job(kind: jobs.Kind, params: dict, viewer: Viewer, data: bytes | None = None) -> dict:
+    """Record and enqueue a job for ``viewer`` (an API key's caller or a signed-in person); the job."""
+    ext = extension()
+    job, _ = jobs.submit(get_driver(), ext.queue.enqueue, kind, params, viewer, settings=ext.settings,
+                         store=ext.store, data=data)
+    return job
+
+
 def start_job(kind: jobs.Kind, params: dict, data: bytes | None = None):
     """Record and enqueue a job; ``202`` with its body and ``Location`` (an active job of a kind that
     runs alone is answered instead of starting a second one)."""
-    ext = extension()
-    job, _ = jobs.submit(get_driver(), ext.queue.enqueue, kind, params, current_principal(), settings=ext.settings,
-                         store=ext.store, data=data)
+    job = submit_job(kind, params, current_principal(), data)
     return job_body(job), 202, {"Location": url_for("jobs.get_job", id=job["id"])}

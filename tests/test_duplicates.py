@@ -28,10 +28,12 @@ def phone_of(rut: str) -> str:
     return f"+56 9 {rut[:4]} {rut[4:8]}"
 
 
-def _candidate_for(client, key: str, rut: str, status: str = "open") -> dict | None:
-    resp = client.get("/api/v1/duplicates", query_string={"rut": rut, "status": status}, headers=auth(key))
+def _candidate_for(client, key: str, rut: str, other: str, status: str = "open") -> dict | None:
+    """The listed pair of ``rut`` and ``other`` (firms of other tests, or of earlier runs, may pair with them too)."""
+    resp = client.get("/api/v1/duplicates", query_string={"rut": rut, "status": status, "limit": 100},
+                      headers=auth(key))
     assert resp.status_code == 200, resp.json
-    return resp.json["items"][0] if resp.json["items"] else None
+    return next((item for item in resp.json["items"] if other in item["ruts"]), None)
 
 
 def test_planted_near_duplicate_in_same_comuna_is_listed_for_review_with_evidence(client, keys):
@@ -39,7 +41,7 @@ def test_planted_near_duplicate_in_same_comuna_is_listed_for_review_with_evidenc
     [pair] = [p for p in report["possible_duplicates_detail"] if {f["rut"] for f in p["firms"]} == {a, b}]
     assert pair["new"] is True and pair["score"] >= 91
 
-    listed = _candidate_for(client, keys["advisor"], a)
+    listed = _candidate_for(client, keys["advisor"], a, b)
     assert listed is not None and listed["id"] == pair["id"]
     assert listed["status"] == "open"
     firms = {f["rut"]: f for f in listed["firms"]}
@@ -131,12 +133,12 @@ def test_merge_keeps_the_best_certification_status(client, keys, driver):
 
 def test_pair_marked_distinct_is_never_proposed_again(client, keys, runner):
     a, b, place, _ = _near_duplicates(client, keys["advisor"])
-    cid = _candidate_for(client, keys["advisor"], a)["id"]
+    cid = _candidate_for(client, keys["advisor"], a, b)["id"]
     resp = client.post(f"/api/v1/duplicates/{cid}", json={"action": "distinct", "note": "dos cooperativas"},
                        headers=auth(keys["advisor"]))
     assert resp.status_code == 200, resp.json
     assert resp.json["candidate"]["status"] == "distinct"
-    assert _candidate_for(client, keys["advisor"], a) is None
+    assert _candidate_for(client, keys["advisor"], a, b) is None
 
     text = (HEADER + f"{a};Cooperativa Agrícola y Lechera {place} Ltda.;Rancagua;1050;;;;;;;;;\n"
             + f"{b};Coop. Agricola Lechera {place};Rancagua;1050;;;;;;;;;\n")
@@ -145,8 +147,8 @@ def test_pair_marked_distinct_is_never_proposed_again(client, keys, runner):
     assert not [p for p in again["possible_duplicates_detail"] if {f["rut"] for f in p["firms"]} == {a, b}]
     scan = runner.invoke("dedupe")
     assert scan.exit_code == 0, scan.output
-    assert _candidate_for(client, keys["advisor"], a) is None
-    assert _candidate_for(client, keys["advisor"], a, status="distinct")["id"] == cid
+    assert _candidate_for(client, keys["advisor"], a, b) is None
+    assert _candidate_for(client, keys["advisor"], a, b, status="distinct")["id"] == cid
 
 
 def test_dedupe_command_finds_a_pair_among_stored_firms(client, keys, runner):
@@ -156,14 +158,14 @@ def test_dedupe_command_finds_a_pair_among_stored_firms(client, keys, runner):
         body = {"rut": rut, "name": name, "sectors": ["1610"], "comuna": "Curacautín"}
         resp = client.post("/api/v1/firms", json=body, headers=auth(keys["advisor"]))
         assert resp.status_code == 201
-    assert _candidate_for(client, keys["advisor"], a) is None
+    assert _candidate_for(client, keys["advisor"], a, b) is None
     dry = runner.invoke("dedupe", "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert _candidate_for(client, keys["advisor"], a) is None
+    assert _candidate_for(client, keys["advisor"], a, b) is None
     result = runner.invoke("dedupe", "--threshold", "91")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.strip().splitlines()[-1])["new"] >= 1
-    listed = _candidate_for(client, keys["advisor"], a)
+    listed = _candidate_for(client, keys["advisor"], a, b)
     assert listed is not None and listed["ruts"] == sorted([a, b])
 
 
@@ -192,17 +194,17 @@ def test_merged_rut_is_not_recreated_by_a_later_import(client, keys, driver):
     ids=["keep-not-in-pair", "unknown-action", "keep-with-distinct"],
 )
 def test_bad_resolutions_are_422_and_change_nothing(client, keys, body, status, field):
-    a, _, _, _ = _near_duplicates(client, keys["advisor"])
-    cid = _candidate_for(client, keys["advisor"], a)["id"]
+    a, b, _, _ = _near_duplicates(client, keys["advisor"])
+    cid = _candidate_for(client, keys["advisor"], a, b)["id"]
     resp = client.post(f"/api/v1/duplicates/{cid}", json=body, headers=auth(keys["advisor"]))
     assert resp.status_code == status, resp.json
     assert field in [e["field"] for e in resp.json["errors"]]
-    assert _candidate_for(client, keys["advisor"], a)["status"] == "open"
+    assert _candidate_for(client, keys["advisor"], a, b)["status"] == "open"
 
 
 def test_resolving_twice_is_409_and_unknown_pair_is_404(client, keys):
-    a, _, _, _ = _near_duplicates(client, keys["advisor"])
-    cid = _candidate_for(client, keys["advisor"], a)["id"]
+    a, b, _, _ = _near_duplicates(client, keys["advisor"])
+    cid = _candidate_for(client, keys["advisor"], a, b)["id"]
     assert client.post(f"/api/v1/duplicates/{cid}", json={"action": "distinct"},
                        headers=auth(keys["advisor"])).status_code == 200
     again = client.post(f"/api/v1/duplicates/{cid}", json={"action": "merge"}, headers=auth(keys["advisor"]))
@@ -247,5 +249,31 @@ def test_merge_carries_the_dropped_firms_other_pairs_to_the_kept_one(client, key
     assert by_id[pairs[(a, b)]]["status"] == "merged"
     assert by_id[pairs[(a, c)]]["status"] == "open"      # still to review, now about the kept firm
     assert pairs[(b, c)] not in by_id                   # the same pair as (a, c) once b is a
-    listed = _candidate_for(client, keys["advisor"], c)
+    listed = _candidate_for(client, keys["advisor"], c, a)
     assert listed["id"] == pairs[(a, c)] and [f["rut"] for f in listed["firms"]] == [a, c]
+
+
+def test_a_pair_whose_id_a_merge_gave_to_another_pair_is_recorded_under_a_fresh_id(driver):
+    from datetime import UTC, datetime
+
+    from graph_schema.duplicates import candidate_id, record_candidates_tx
+    from matching.dedupe import Match
+
+    a, b, c = sorted(make_rut() for _ in range(3))
+    driver.execute_query("UNWIND $ruts AS rut CREATE (:Firm {rut: rut, name: 'Par ' + rut, size_segment: 'micro_1'})",
+                         ruts=[a, b, c])
+    # What a merge of c into b leaves: the candidate of a|c, its id kept, now names the pair a|b... and a|c
+    # is found again (c registered once more).
+    taken = candidate_id(f"{a}|{c}")
+    driver.execute_query("CREATE (:DuplicateCandidate {id: $id, pair_key: $key, status: 'merged'})",
+                         id=taken, key=f"{a}|{b}")
+    try:
+        with driver.session() as session:
+            [row] = session.execute_write(record_candidates_tx, [Match(a, c, 80.0, ("prueba",))],
+                                          datetime.now(UTC).isoformat(), "scan")
+        assert row["new"] is True and row["status"] == "open" and row["pair_key"] == f"{a}|{c}"
+        assert row["id"] != taken and row["id"].startswith("dup_") and len(row["id"]) == 16
+    finally:
+        driver.execute_query("MATCH (d:DuplicateCandidate) WHERE d.pair_key IN $keys DETACH DELETE d",
+                             keys=[f"{a}|{b}", f"{a}|{c}"])
+        driver.execute_query("UNWIND $ruts AS rut MATCH (f:Firm {rut: rut}) DETACH DELETE f", ruts=[a, b, c])

@@ -143,7 +143,8 @@ def test_keyboard_alone_goes_from_the_error_summary_through_every_field_to_the_b
 
 def test_skip_link_moves_focus_to_the_main_content(new_page, sample_url):
     page = new_page("desktop", sample_url)
-    for _ in range(10):  # from the focused error summary back to the top
+    page.wait_for_function("document.activeElement && document.activeElement.classList.contains('error-summary')")
+    for _ in range(40):  # from the focused error summary back to the top, past the header's links
         page.keyboard.press("Shift+Tab")
         if active_element(page)["text"] == "Saltar al contenido principal":
             break

@@ -31,6 +31,12 @@ def browser_sign_in(page: Page, site: str, person: Person) -> None:
     expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
 
 
+def htmx_settled(page: Page) -> None:
+    """htmx has swapped in the last answer and wired its elements: a change made before that is lost."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+
+
 # A form sent with errors comes back as 422 (Unprocessable Content): the browser notes it, it is no error.
 FORM_ERRORS_STATUS = "the server responded with a status of 422"
 

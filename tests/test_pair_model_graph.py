@@ -36,7 +36,10 @@ def decided(driver, catalog):
     by_id = {r.id: r for r in records}
     rows = [firm_row({"rut": rut_of[rid], "name": by_id[rid].name, "comuna": by_id[rid].comuna,
                       "sectors": list(by_id[rid].sectors), "phone": by_id[rid].phone, "email": by_id[rid].email,
-                      "is_cooperative": False, "certifications": [], "member_of": None}) for rid in involved]
+                      "size_segment": "sin_ventas", "is_cooperative": False, "certifications": [],
+                      "member_of": None}) for rid in involved]
+    ruts = sorted(rut_of.values())
+    _remove(driver, ruts)  # the RUTs are seeded: what an interrupted earlier run left goes first
     now = datetime.now(UTC)
     with driver.session() as session:
         session.execute_write(write_firms_tx, rows, now.isoformat(), "pair-model-test")
@@ -55,7 +58,17 @@ def decided(driver, catalog):
         except Exception:  # noqa: BLE001 - a firm already merged away by an earlier pair of the chain
             continue
         decisions += 1
-    return decisions
+    yield decisions
+    _remove(driver, ruts)
+
+
+def _remove(driver, ruts: list[str]) -> None:
+    """These firms, the pairs recorded among them and the merges between them."""
+    driver.execute_query("MATCH (d:DuplicateCandidate) WHERE any(r IN d.ruts WHERE r IN $ruts) DETACH DELETE d",
+                         ruts=ruts)
+    driver.execute_query("MATCH (m:FirmMerge) WHERE m.kept_rut IN $ruts OR m.dropped_rut IN $ruts DETACH DELETE m",
+                         ruts=ruts)
+    driver.execute_query("UNWIND $ruts AS rut MATCH (f:Firm {rut: rut}) DETACH DELETE f", ruts=ruts)
 
 
 def test_a_decision_keeps_both_records_as_the_advisor_saw_them(driver, decided):

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from application.reports.render import CSV_NAME, HTML_NAME, PDF_NAME, write_all
+from application.reports.render import CSV_ES_NAME, CSV_NAME, HTML_NAME, PDF_NAME, XLSX_NAME, write_all
 from application.reports.run import compute
 from graph_schema.reference import fetch_catalog
 from matching.explain import number
@@ -204,6 +204,17 @@ def test_supply_and_certification_gaps(driver, settings, seeded, tmp_path):
     assert {p.name for p in paths} >= {CSV_NAME, HTML_NAME, PDF_NAME, "brechas_region.png"}
     rows = _csv(tmp_path / CSV_NAME)
     assert [r for r in rows if r["id_necesidad"] == seeded["needs"]["gap"]][0]["lugar"] == ""
+    # The same rows for Excel in Chile: semicolons and decimal commas; and as a workbook with numbers.
+    local = list(csv.DictReader(io.StringIO((tmp_path / CSV_ES_NAME).read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert [r["rut"] for r in local] == [r["rut"] for r in rows]
+    assert [r["puntaje"] for r in local] == [r["puntaje"].replace(".", ",") for r in rows]
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / XLSX_NAME, read_only=True).active
+    book = list(sheet.iter_rows(values_only=True))
+    assert list(book[0]) == list(rows[0])
+    assert [(r[6], r[9]) for r in book[1:] if r[6] is not None] == [
+        (int(r["lugar"]), float(r["puntaje"])) for r in rows if r["lugar"]]
 
 
 def test_parallel_output_equals_sequential(driver, settings, demo_buyer, tmp_path):

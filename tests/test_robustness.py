@@ -196,7 +196,7 @@ def test_formula_cells_are_neutralized(cell, expected):
 
 
 def test_a_need_titled_as_a_formula_is_text_in_the_report_csv(client, keys, driver, settings, tmp_path):
-    from application.reports.render import CSV_NAME, write_all
+    from application.reports.render import CSV_ES_NAME, CSV_NAME, XLSX_NAME, write_all
     from application.reports.run import compute
     from graph_schema.reference import fetch_catalog
     from matching.reports import ReportParams
@@ -210,6 +210,13 @@ def test_a_need_titled_as_a_formula_is_text_in_the_report_csv(client, keys, driv
     rows = list(csv.reader(io.StringIO((tmp_path / CSV_NAME).read_text(encoding="utf-8-sig"))))
     titles = [row[3] for row in rows[1:]]
     assert titles and all(t.startswith("'=HYPERLINK") for t in titles)
+    local = list(csv.reader(io.StringIO((tmp_path / CSV_ES_NAME).read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert [row[3] for row in local[1:]] == titles
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / XLSX_NAME).active
+    cells = [row[3] for row in sheet.iter_rows(min_row=2)]
+    assert cells and all(c.data_type == "s" and c.value.startswith("=HYPERLINK") for c in cells)  # text, not a formula
 
 
 # -- models as signed data -------------------------------------------------------------------------

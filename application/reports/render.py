@@ -1,4 +1,5 @@
-"""Write a computed report: recommendations.csv, the chart PNGs, report.html and report.pdf.
+"""Write a computed report: recommendations.csv (also for Excel in Chile, and as .xlsx), the chart PNGs,
+report.html and report.pdf.
 
 The HTML is self-contained (CSS inline, charts as ``data:`` PNGs, no outside URL) and the PDF is
 printed from that same HTML by WeasyPrint, whose URL fetcher here refuses anything but ``data:``.
@@ -21,13 +22,17 @@ from matching.explain import number
 from matching.program import PROJECT_KIND_LABELS
 from matching.reports import FEW_CANDIDATES, MAIN_REASONS, NeedResult
 from matching.segments import SEGMENT_LABELS
-from matching.spreadsheets import write_rows
+from matching.spreadsheets import write_rows, xlsx_bytes
 
 # Above this many needs the PDF lists each need in one line (its best candidate) and leaves the
 # top-K with reasons to report.html and the CSV: WeasyPrint lays out 1,000 needs' details (some
 # 200 pages) in minutes, and nobody prints them.
 PDF_DETAIL_MAX_NEEDS = 100
 CSV_NAME = "recommendations.csv"
+# The same rows for a spreadsheet in Chile: semicolons and decimal commas (Excel in es-CL opens it as
+# columns), and as a workbook with numbers as numbers.
+CSV_ES_NAME = "recommendations_es-CL.csv"
+XLSX_NAME = "recommendations.xlsx"
 HTML_NAME = "report.html"
 PDF_NAME = "report.pdf"
 CSV_HEADER = (
@@ -61,10 +66,28 @@ def csv_rows(needs: list[dict], results: dict[str, NeedResult], catalog: Catalog
     return rows
 
 
+# Columns of CSV_HEADER that hold numbers: the rank and the score.
+_RANK, _SCORE = CSV_HEADER.index("lugar"), CSV_HEADER.index("puntaje")
+
+
 def write_csv(path: Path, rows: list[list[str]]) -> None:
     # UTF-8 with a byte-order mark: spreadsheet programs then read the accents right.
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         write_rows(fh, CSV_HEADER, rows)  # formula-safe: buyers write need titles
+
+
+def write_csv_es(path: Path, rows: list[list[str]]) -> None:
+    """The CSV as Excel in Chile reads it: semicolons, decimal commas, UTF-8 with BOM."""
+    local = [[c.replace(".", ",") if i == _SCORE else c for i, c in enumerate(row)] for row in rows]
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        write_rows(fh, CSV_HEADER, local, delimiter=";")
+
+
+def write_xlsx(path: Path, rows: list[list[str]], as_of: float) -> None:
+    """The CSV's rows as a workbook: rank and score as numbers, text always text."""
+    typed = [[(int(c) if i == _RANK else float(c)) if i in (_RANK, _SCORE) and c else c for i, c in enumerate(row)]
+             for row in rows]
+    path.write_bytes(xlsx_bytes(CSV_HEADER, typed, title="Recomendaciones", created=datetime.fromtimestamp(as_of, UTC)))
 
 
 def _data_uri(png: bytes) -> str:
@@ -151,11 +174,14 @@ def write_all(data, catalog: Catalog, out_dir: Path, stage: Callable[[str], None
     """Every file of the report in ``out_dir`` (created if needed); returns their paths."""
     say = stage or (lambda _msg: None)
     out_dir.mkdir(parents=True, exist_ok=True)
-    say("Escribiendo recommendations.csv")
-    write_csv(out_dir / CSV_NAME, csv_rows(data.needs, data.results, catalog))
+    say("Escribiendo recommendations.csv (y para Excel: punto y coma y .xlsx)")
+    rows = csv_rows(data.needs, data.results, catalog)
+    write_csv(out_dir / CSV_NAME, rows)
+    write_csv_es(out_dir / CSV_ES_NAME, rows)
+    write_xlsx(out_dir / XLSX_NAME, rows, data.as_of)
     say("Dibujando gráficos")
     pngs = make_charts(data, catalog)
-    paths = [out_dir / CSV_NAME]
+    paths = [out_dir / CSV_NAME, out_dir / CSV_ES_NAME, out_dir / XLSX_NAME]
     for name, png in pngs.items():
         (out_dir / name).write_bytes(png)
         paths.append(out_dir / name)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matching.errors import FieldError, InvalidInput
+from matching.spreadsheets import plain_cell
 from matching.text import fold
 
 # Column names (folded: lower case, no accents, "_" as space) -> FirmRecord field.
@@ -77,6 +78,9 @@ class ParsedFile:
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     data_rows: int = 0
+    header: list[str] = field(default_factory=list)  # the header row as written (CSV and workbooks)
+    sheet: str | None = None  # a workbook's sheet that was read, and how many it has
+    sheets: int = 0
 
     @property
     def rejected_lines(self) -> list[int]:
@@ -113,7 +117,7 @@ def _delimiter(header_line: str) -> str:
 
 # -- reading rows ------------------------------------------------------------------------------
 
-def _map_header(names: list[str], required: tuple[str, ...] = REQUIRED_COLUMNS,
+def map_header(names: list[str], required: tuple[str, ...] = REQUIRED_COLUMNS,
                 ) -> tuple[dict[int, str], dict[str, str], list[str]]:
     """Column index -> field, field -> header as written, and the ignored headers."""
     by_index: dict[int, str] = {}
@@ -154,8 +158,8 @@ def _csv_rows(text: str, parsed: ParsedFile, required: tuple[str, ...] = REQUIRE
         if not "".join(cells).strip():
             continue
         if header is None:
-            header = cells
-            by_index, header_of, parsed.ignored_columns = _map_header(cells, required)
+            header = parsed.header = [c.strip() for c in cells]
+            by_index, header_of, parsed.ignored_columns = map_header(cells, required)
             columns = sorted(by_index.items())
             continue
         values = {}
@@ -164,7 +168,7 @@ def _csv_rows(text: str, parsed: ParsedFile, required: tuple[str, ...] = REQUIRE
                 break
             cell = cells[i].strip()
             if cell:
-                values[name] = cell
+                values[name] = plain_cell(cell) if cell[0] == "'" else cell
         yield line, values, header_of
     if header is None:
         raise ImportFileError(FieldError("archivo", "El archivo está vacío."))

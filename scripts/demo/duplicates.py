@@ -139,10 +139,12 @@ def review_history(driver: Graph, catalog, seed: int, rut_of: Callable[[int], st
         "MATCH (d:DuplicateCandidate {source: 'demo'}) RETURN count(d) AS n")
     if records[0]["n"]:
         return {"planted": 0, "pairs": 0, "merged": 0, "distinct": 0, "open": records[0]["n"], "skipped": True}
-    names = all_firm_names(driver)
+    # Every RUT in the graph is taken; the simulated advisor plants, scans and decides among demo firms only,
+    # so the demo never merges a firm that people registered (and its history does not depend on them).
+    taken = {int(n.id.split("-")[0]) for n in all_firm_names(driver) if n.id.split("-")[0].isdigit()}
+    names = all_firm_names(driver, demo_only=True)
     firms = [{"rut": n.id, "name": n.name, "comuna": n.comuna, "sectors": n.sectors, "phone": n.phone,
               "email": n.email} for n in names if n.comuna]
-    taken = {int(n.id.split("-")[0]) for n in names if n.id.split("-")[0].isdigit()}
     rows, original_of = plant_duplicates(sorted(firms, key=lambda f: f["rut"]), taken, rng, dict(catalog.adjacency),
                                          rut_of, rut_range)
     now = datetime.now(UTC)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from application import duplicates
 from graph_schema import duplicates as repo
+from graph_schema.firm_merges import MERGE_FIELDS
 from matching.records import Rut
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
@@ -37,6 +38,11 @@ class Resolution(BaseModel):
                     "proponer el par)."
     )
     keep: Rut | None = Field(None, description="RUT que se conserva al fusionar; por omisión, el registrado primero.")
+    take: list[str] = Field(default_factory=list, max_length=len(MERGE_FIELDS),
+                            description="Al fusionar: campos en que se conserva el valor de la otra empresa (la que se "
+                                        "elimina) donde ambas difieren, entre " + ", ".join(MERGE_FIELDS) + "; el "
+                                        "resto queda como en la conservada, y lo que esta no tenga se completa con la "
+                                        "otra.")
     note: str | None = Field(None, max_length=1000, description="Comentario del asesor.")
 
 
@@ -96,5 +102,5 @@ def get_duplicate(path: DuplicatePath):
 @require("admin", "advisor")
 def resolve_duplicate(path: DuplicatePath, body: Resolution):
     result = duplicates.resolve(get_driver(), path.id, action=body.action, keep=body.keep,
-                                viewer=current_principal(), note=body.note)
+                                viewer=current_principal(), note=body.note, take=list(body.take))
     return {"candidate": result["candidate"], "firm": result.get("firm")}

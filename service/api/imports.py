@@ -1,4 +1,4 @@
-"""Bulk imports: a spreadsheet export (CSV) or JSON lines of firms, validated row by row, as a job.
+"""Bulk imports: a spreadsheet (CSV, an Excel workbook) or JSON lines of firms, validated row by row, as a job.
 
 The request checks what can be checked at once (size, type, header, required columns) and answers
 422 for a file that cannot be read at all; then the bytes go to the file store and an ``import``
@@ -7,8 +7,6 @@ job (``application.job_tasks.run_import``) does the rest on a worker: 202 with
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from flask import current_app, request
 from flask_openapi3 import APIBlueprint, RawModel, Tag
@@ -26,15 +24,18 @@ from service.reference import get_catalog
 bp = APIBlueprint("imports", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Importaciones")],
                   abp_security=BEARER)
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Content types a spreadsheet or a script sends; the file's own bytes decide CSV or JSON lines.
 TEXT_TYPES = ("text/csv", "application/csv", "text/plain", "application/x-ndjson", "application/jsonl",
-              "application/json-lines", "application/vnd.ms-excel")
+              "application/json-lines", "application/vnd.ms-excel",
+              XLSX_TYPE, "application/octet-stream")
 
 
 class ImportFile(RawModel):
-    """CSV (coma o punto y coma; UTF-8 o Latin-1) o JSON lines, en el cuerpo o como archivo «file»."""
+    """CSV (coma o punto y coma; UTF-8 o Latin-1), JSON lines o una planilla de Excel (.xlsx), en el cuerpo o
+    como archivo «file»."""
 
-    mimetypes = ["text/csv", "application/x-ndjson", "multipart/form-data"]
+    mimetypes = ["text/csv", "application/x-ndjson", XLSX_TYPE, "multipart/form-data"]
 
 
 class ImportQuery(BaseModel):
@@ -57,7 +58,8 @@ def _uploaded_bytes() -> bytes:
     if request.mimetype in TEXT_TYPES:
         return request.get_data(cache=False)
     raise ApiProblem(
-        415, "Envíe el archivo como text/csv, application/x-ndjson (JSON lines) o multipart/form-data "
+        415, "Envíe el archivo como text/csv, application/x-ndjson (JSON lines), una planilla .xlsx "
+             "(application/vnd.openxmlformats-officedocument.spreadsheetml.sheet) o multipart/form-data "
              "(campo «file»).", type_="tipo-de-archivo-no-soportado",
     )
 
@@ -70,11 +72,9 @@ def _uploaded_bytes() -> bytes:
 def import_firms(query: ImportQuery, raw: ImportFile):
     data = _uploaded_bytes()
     precheck_import(data, get_catalog())  # an unreadable file is 422 now, not a failed job later
-    return start_job("import", {
-        "now": datetime.now(UTC).isoformat(), "source": f"import:{current_principal().id}",
-        "dry_run": query.dry_run, "batch_size": imports.DEFAULT_BATCH_SIZE, "file_name": _file_name(),
-        "bytes": len(data),
-    }, data=data)
+    params = imports.import_job_params(current_principal(), file_name=_file_name(), size=len(data),
+                                       dry_run=query.dry_run)
+    return start_job("import", params, data=data)
 
 
 def _file_name() -> str | None:

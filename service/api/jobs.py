@@ -2,7 +2,8 @@
 duplicate scan. Imports, training and reports start theirs from their own endpoints (202 + Location).
 
 Job records live in Neo4j, so any app host answers for any job; files come from the shared file
-store with the caller's own credentials. A buyer sees only jobs it started; staff see every job.
+store with the caller's own credentials: a key, or the pages' session (a link clicked in a browser). A buyer
+sees only jobs it started; staff see every job.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from application import jobs
 from application.storage import job_file_key
 from matching.dedupe import DUPLICATE_THRESHOLD
 from matching.errors import NotFound
-from service.auth import BEARER, current_principal, require
+from service.auth import BEARER, current_principal, require, session_allowed
 from service.db import get_driver
 from service.jobs import job_body, job_store, start_job
 
@@ -68,6 +69,9 @@ class JobModel(BaseModel):
     files: list[JobFile]
     error: str | None = Field(None, description="Por qué falló, en castellano.")
     attempts: int = Field(description="Veces que un worker lo empezó (se reintenta si el worker se detiene).")
+    requested_by: str | None = Field(None, description="Quién lo pidió: id de la cuenta, de la llave o «cli».")
+    requested_by_name: str | None = Field(None, description="Nombre de la persona que lo pidió, si lo pidió una "
+                                                            "persona.")
     max_attempts: int | None = None
     created_at: str | None = None
     started_at: str | None = None
@@ -101,8 +105,10 @@ def get_job(path: JobPath):
     return job_body(jobs.job_for(get_driver(), current_principal(), path.id))
 
 
-@bp.get("/jobs/<id>/files/<name>", summary="Descargar un archivo de un trabajo (p. ej. report.pdf)")
+@bp.get("/jobs/<id>/files/<name>", summary="Descargar un archivo de un trabajo (p. ej. report.pdf); con la llave "
+                                           "o con la sesión de las páginas")
 @require("admin", "advisor", "buyer")
+@session_allowed
 def get_job_file(path: JobFilePath):
     job = jobs.job_for(get_driver(), current_principal(), path.id)
     return send_job_file(job, path.name)

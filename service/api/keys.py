@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from graph_schema import keys as repo
+from application import keys
 from matching.records import Rut
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
@@ -42,6 +41,7 @@ class Key(BaseModel):
     expires_at: str | None = None
     last_used_at: str | None = None
     revoked_at: str | None = None
+    state: str | None = Field(None, description="active, revoked (revocada) o expired (vencida).")
 
 
 class NewKey(BaseModel):
@@ -57,19 +57,18 @@ class KeyList(BaseModel):
 @bp.get("/keys", responses={200: KeyList}, summary="Listar llaves de API (nunca sus secretos)")
 @require("admin")
 def list_keys():
-    return {"items": repo.list_keys(get_driver())}
+    return {"items": keys.list_keys(get_driver(), current_principal())}
 
 
 @bp.post("/keys", responses={201: NewKey}, summary="Crear una llave de API")
 @require("admin")
 def create_key(body: KeyRecord):
-    expires: datetime | None = body.expires_at
-    key_id, secret = repo.create_key(get_driver(), body.role, body.buyer_rut, body.advisor_id, body.label,
-                                     expires_at=expires, created_by=current_principal().actor)
+    key_id, secret = keys.create_key(get_driver(), current_principal(), role=body.role, buyer_rut=body.buyer_rut,
+                                     advisor_id=body.advisor_id, label=body.label, expires_at=body.expires_at)
     return {"id": key_id, "key": secret, "role": body.role}, 201
 
 
 @bp.post("/keys/<id>/revoke", responses={200: Key}, summary="Revocar una llave (deja de funcionar en un segundo)")
 @require("admin")
 def revoke_key(path: KeyPath):
-    return repo.revoke_key(get_driver(), path.id)
+    return keys.revoke_key(get_driver(), current_principal(), path.id)

@@ -13,11 +13,11 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from application import jobs
-from graph_schema.reports import buyer_exists, list_centers
+from application.reports.run import resolve
 from matching.errors import NotFound
-from matching.reports import ReportParams, resolve_scope
+from matching.reports import ReportParams
 from service.api.jobs import JobModel, send_job_file
-from service.auth import BEARER, current_principal, require
+from service.auth import BEARER, current_principal, require, session_allowed
 from service.db import get_driver
 from service.jobs import start_job
 from service.rate_limits import limited
@@ -77,9 +77,7 @@ def _report_body(job: dict) -> dict:
 @require("admin", "advisor")
 @limited("reports")
 def create_report(body: ReportParams):
-    driver = get_driver()
-    exists = buyer_exists(driver, body.buyer) if body.buyer else None
-    resolve_scope(body, get_catalog(), list_centers(driver), exists)  # InvalidInput before any job
+    resolve(get_driver(), body, get_catalog())  # InvalidInput before any job
     return start_job("report", body.model_dump())
 
 
@@ -89,7 +87,9 @@ def get_report(path: ReportPath):
     return _report_body(_report_job(path.id))
 
 
-@bp.get("/reports/<id>/files/<name>", summary="Descargar un archivo de un informe (CSV, HTML, PDF o PNG)")
+@bp.get("/reports/<id>/files/<name>", summary="Descargar un archivo de un informe (CSV, XLSX, HTML, PDF o PNG); con "
+                                              "la llave o con la sesión de las páginas")
 @require("admin", "advisor")
+@session_allowed
 def get_report_file(path: ReportFilePath):
     return send_job_file(_report_job(path.id), path.name)

@@ -12,7 +12,8 @@ from flask import Blueprint, Flask
 
 URL_PREFIX = "/app"
 # The modules whose ``register(bp)`` adds views, in the order their routes should be matched.
-VIEW_MODULES = ("format", "auth_views", "buyer", "needs", "advisor", "firms", "pickers", "errors")
+VIEW_MODULES = ("format", "auth_views", "buyer", "needs", "advisor", "firms", "pickers", "imports", "duplicates",
+                "reports", "indicators", "admin", "errors")
 
 
 def make_blueprint() -> Blueprint:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from application import firms, network
+from application import duplicate_review, firms, network
 from application.firms import FirmFilters
 from matching.errors import InvalidInput
 from matching.explain import sector_text
@@ -72,8 +72,9 @@ def register(bp: Blueprint) -> None:
     def render_firm(rut: str, errors: dict | None = None, values: dict | None = None, status: int = 200):
         catalog = get_catalog()
         profile = firms.firm_profile(get_driver(), rut, current_viewer())
+        merges = duplicate_review.merges_into(get_driver(), current_viewer(), rut)
         body = render_template(
-            "firm.html", profile=profile, firm=profile["firm"], errors=errors or {}, values=values or {},
+            "firm.html", profile=profile, firm=profile["firm"], errors=errors or {}, values=values or {}, merges=merges,
             segments=SEGMENT_LABELS, sectors=[sector_text(catalog, s["code"]) for s in profile["firm"]["sectors"]],
             can_record=bool(current_viewer().advisor_id), section="firms",
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint
+from jinja2 import Undefined
 
 from matching.explain import number
 from matching.needs import CHILE_TZ
@@ -51,7 +52,8 @@ def cuando(value) -> str:
 
 
 def numero(value, decimals: int = 0) -> str:
-    if value is None:
+    """``1.234,5``; '' when there is no value (None, or a key the data does not have)."""
+    if value is None or value == "" or isinstance(value, Undefined):
         return ""
     return number(float(value), decimals)
 

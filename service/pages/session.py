@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -105,6 +105,7 @@ def enforce_page_roles():
             return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
         if roles is None or current_user.role not in roles:
             abort(403)
+        g.principal = current_user.viewer  # rate limits count per account, as per key in the API
     if request.method in UNSAFE_METHODS:
         csrf.protect()
     return None
