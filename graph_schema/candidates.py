@@ -76,7 +76,7 @@ OPTIONAL MATCH (b:Buyer {rut: $buyer_rut})
 # walk over f's relationships (one pattern per relationship type would walk them six times), then
 # split by kind. Lists of small lists instead of maps keep the Bolt payload small.
 CANDIDATE_LINKS: LiteralString = """
-[(f)-[r]-(x) WHERE NOT r:LOCATED_IN | CASE type(r)
+[(f)-[r]-(x) WHERE NOT r:LOCATED_IN AND NOT r:IN_CELL | CASE type(r)
   WHEN 'OPERATES_IN' THEN ['sector', x.code]
   WHEN 'HOLDS' THEN ['cert', x.code, r.status, r.valid_until]
   WHEN 'MEMBER_OF' THEN CASE WHEN startNode(r) = f THEN ['coop', x.rut] ELSE ['pledge', x.supply_capacity_uf] END
@@ -198,10 +198,27 @@ _WALK_RINGS_TAIL: LiteralString = """
   }
   RETURN f, c"""
 
+# Rings of comunas outward ($rings), reading in each the tier's (class, comuna) cells (graph_schema/cells.py),
+# stopping when enough are found: only firms of the tier in the area are ever read.
+_WALK_CELLS_HEAD: LiteralString = """
+  UNWIND $rings AS ring
+  CALL (ring) {
+    UNWIND ring AS cut
+    MATCH (c:Comuna {cut: cut})
+    UNWIND """
+_WALK_CELLS_TAIL: LiteralString = """ AS code
+    MATCH (x:Cell {key: code + '|' + cut})<-[:IN_CELL]-(f)
+    WHERE """ + _KEEP + """
+    WITH DISTINCT f, c ORDER BY $km[c.cut], f.rut
+    RETURN f, c
+  }
+  RETURN f, c"""
+
 _WALKS: dict[Walk, tuple[LiteralString, LiteralString]] = {
     Walk.SECTORS: (_WALK_SECTORS_HEAD, _WALK_SECTORS_TAIL),
     Walk.JOIN: (_WALK_JOIN_HEAD, _WALK_JOIN_TAIL),
     Walk.RINGS: (_WALK_RINGS_HEAD, _WALK_RINGS_TAIL),
+    Walk.CELLS: (_WALK_CELLS_HEAD, _WALK_CELLS_TAIL),
 }
 
 

@@ -41,6 +41,7 @@ class Walk(Enum):
     SECTORS = "sectors"  # from the tier's sectors, checking each firm's comuna
     JOIN = "join"        # the tier's firms and the area's firms, hash-joined
     RINGS = "rings"      # rings of comunas outward, checking each firm's sectors, until enough
+    CELLS = "cells"      # rings of comunas outward, reading the tier's (class, comuna) cells, until enough
 
 
 # db hits to find one firm's comuna or sectors by walking its relationships (the demo's firms
@@ -53,6 +54,11 @@ RING_FIRMS = 3000
 # db hits per holder of a certification when the query starts from it: the holding and its status
 # and date, then the holder's comuna (measured with PROFILE at 100,000 demo firms).
 CERT_COST_PER_HOLDER = 10.0
+# Reading a (class, comuna) cell (graph_schema/cells.py): one unique-index seek per pair of the tier's
+# classes and a ring's comunas, whether the cell exists or not, then per firm in it the link, its size
+# segment and its RUT for the order (measured with PROFILE at 1,000,000 demo firms).
+CELL_SEEK_COST = 2.0
+CELL_COST_PER_FIRM = 3.0
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,8 @@ def plan_candidates(area: SearchArea, class_comuna: dict[str, dict[str, int]], c
     tier's sectors costs ``WALK_COST_PER_FIRM`` per firm of those sectors nationwide; the hash join
     ``JOIN_COST_PER_FIRM`` per firm of the sectors plus per firm of the area; the rings
     ``WALK_COST_PER_FIRM`` per firm of every comuna read until the tier's firms there (by
-    ``class_comuna``) cover what is still missing. Every tier gets a branch, but the query stops
+    ``class_comuna``) cover what is still missing; the cells ``CELL_SEEK_COST`` per (class, comuna) pair
+    and ``CELL_COST_PER_FIRM`` per firm of the tier in the same rings. Every tier gets a branch, but the query stops
     reading as soon as it has ``cap`` firms, so a tier the earlier ones fill is never read: stale
     or optimistic counts change only the cost, never the result. With a mandatory certification
     (``certification_filter``) the counts cannot say how many firms qualify, so every tier is
@@ -161,16 +168,19 @@ def plan_candidates(area: SearchArea, class_comuna: dict[str, dict[str, int]], c
         nationwide = sum(sum(class_comuna.get(code, {}).values()) for code in codes)
         near = [0 if certification_filter else sum(class_comuna.get(code, {}).get(cut, 0) for code in codes
                                                    for cut in ring) for ring in rings]
-        found, rings_cost = 0, 0.0
-        for firms, cost in zip(near, ring_firms, strict=True):
+        found, rings_cost, cells_cost = 0, 0.0, 0.0
+        for ring, firms, cost in zip(rings, near, ring_firms, strict=True):
             if found >= max(missing, 1):
                 break
             found += firms
             rings_cost += WALK_COST_PER_FIRM * cost
+            tier_firms = sum(class_comuna.get(code, {}).get(cut, 0) for code in codes for cut in ring)
+            cells_cost += CELL_SEEK_COST * len(codes) * len(ring) + CELL_COST_PER_FIRM * tier_firms
         costs = {
             Walk.SECTORS: WALK_COST_PER_FIRM * nationwide,
             Walk.JOIN: JOIN_COST_PER_FIRM * (nationwide + area_firms),
             Walk.RINGS: rings_cost,
+            Walk.CELLS: cells_cost,
         }
         walks.append(min(costs, key=lambda walk: (costs[walk], list(Walk).index(walk))))
         tier_codes.append(codes)
