@@ -140,7 +140,8 @@ def rings_of(area: SearchArea, comuna_firms: dict[str, int], ring_firms: int = R
 
 def plan_candidates(area: SearchArea, class_comuna: dict[str, dict[str, int]], comuna_firms: dict[str, int],
                     cap: int = CANDIDATE_CAP, certification_filter: bool = False,
-                    mandatory_holders: dict[str, int] | None = None) -> CandidatePlan:
+                    mandatory_holders: dict[str, int] | None = None,
+                    walks_allowed: tuple[Walk, ...] = tuple(Walk)) -> CandidatePlan:
     """The cheapest way to read the cap's firms, tier by tier, from cached counts.
 
     For each tier, in order, while fewer than ``cap`` firms are expected so far: walking from the
@@ -182,7 +183,8 @@ def plan_candidates(area: SearchArea, class_comuna: dict[str, dict[str, int]], c
             Walk.RINGS: rings_cost,
             Walk.CELLS: cells_cost,
         }
-        walks.append(min(costs, key=lambda walk: (costs[walk], list(Walk).index(walk))))
+        allowed = {walk: cost for walk, cost in costs.items() if walk in walks_allowed}
+        walks.append(min(allowed, key=lambda walk: (allowed[walk], list(Walk).index(walk))))
         tier_codes.append(codes)
         missing -= sum(near)
         total_cost += costs[walks[-1]]
