@@ -11,7 +11,8 @@
 
 Which codes and comunas to ask for is decided in Python with ``matching.catalog.Catalog``
 (``matching.candidates.search_area``), so the queries only take lists and maps as parameters.
-Times come back as epoch seconds (cheap to transfer and to compare with ``as_of``).
+Times come back as epoch seconds and certificate dates as ISO strings (cheap to transfer and to compare; the
+driver turns a Neo4j date into a Python object slowly: ~420 of them per request at the cap).
 """
 
 from __future__ import annotations
@@ -82,9 +83,9 @@ RETURN """ + _BUYER_MAP_HEAD + """
 # walk over f's relationships (one pattern per relationship type would walk them six times), then
 # split by kind. Lists of small lists instead of maps keep the Bolt payload small.
 CANDIDATE_LINKS: LiteralString = """
-[(f)-[r]-(x) WHERE NOT r:LOCATED_IN AND NOT r:IN_CELL | CASE type(r)
+[(f)-[r:OPERATES_IN|HOLDS|MEMBER_OF|ADVISED|OF|PARTY_TO]-(x) | CASE type(r)
   WHEN 'OPERATES_IN' THEN ['sector', x.code]
-  WHEN 'HOLDS' THEN ['cert', x.code, r.status, r.valid_until]
+  WHEN 'HOLDS' THEN ['cert', x.code, r.status, toString(r.valid_until)]
   WHEN 'MEMBER_OF' THEN CASE WHEN startNode(r) = f THEN ['coop', x.rut] ELSE ['pledge', x.supply_capacity_uf] END
   WHEN 'ADVISED' THEN ['advice', r.hours]
   WHEN 'OF' THEN ['proposal', x.id, x.need_id, x.status, x.created_at.epochSeconds, x.decided_at.epochSeconds]

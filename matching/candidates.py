@@ -59,6 +59,8 @@ CERT_COST_PER_HOLDER = 10.0
 # segment and its RUT for the order (measured with PROFILE at 1,000,000 demo firms).
 CELL_SEEK_COST = 2.0
 CELL_COST_PER_FIRM = 3.0
+# What a mandatory certification adds per firm read: the existence check of a valid holding.
+CERT_CHECK_PER_FIRM = 7.0
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,8 @@ def plan_candidates(area: SearchArea, class_comuna: dict[str, dict[str, int]], c
             found += firms
             rings_cost += WALK_COST_PER_FIRM * cost
             tier_firms = sum(class_comuna.get(code, {}).get(cut, 0) for code in codes for cut in ring)
-            cells_cost += CELL_SEEK_COST * len(codes) * len(ring) + CELL_COST_PER_FIRM * tier_firms
+            per_firm = CELL_COST_PER_FIRM + (CERT_CHECK_PER_FIRM if certification_filter else 0.0)
+            cells_cost += CELL_SEEK_COST * len(codes) * len(ring) + per_firm * tier_firms
         costs = {
             Walk.SECTORS: WALK_COST_PER_FIRM * nationwide,
             Walk.JOIN: JOIN_COST_PER_FIRM * (nationwide + area_firms),
