@@ -18,7 +18,7 @@ from typing import Any, LiteralString
 from neo4j import RoutingControl
 
 from application.access import Viewer, for_viewer
-from application.matching import find_candidates, visible_need
+from application.matching import find_candidates, visible_need, with_peers
 from graph_schema import candidates as candidates_repo
 from graph_schema import proposals as proposals_repo
 from graph_schema.driver import Graph
@@ -92,11 +92,14 @@ def group_pool(graph: Graph, catalog: Catalog, need_id: str, *, viewer: Viewer, 
     need = visible_need(graph, need_id, viewer)
     if need.get("comuna") not in catalog.comunas:
         raise Conflict(f"La necesidad {need_id} no tiene una comuna válida; corríjala antes de buscar proveedores.")
-    ctx = need_context({"need": need, "buyer": candidates_repo.fetch_buyer_context(graph, need["buyer_rut"])})
+    buyer = candidates_repo.fetch_buyer_context(graph, need["buyer_rut"])
+    ctx = need_context({"need": need, "buyer": buyer})
     if not ctx.volume_uf:
         return GroupPool(ctx, [], set(), False, {})
     found = find_candidates(graph, catalog, replace(ctx, mandatory=False), counts)
     candidates = found.candidates
+    volume = ctx.volume_uf
+    ctx = need_context({"need": need, "buyer": with_peers(catalog, buyer, candidates)}, as_of=ctx.as_of)
     table, _, order = score_candidates(ctx, candidates, catalog, found.area.tiers, ranker)
     # Members do what the need asks: its own classes or their group, not merely its division.
     tiers = table.raw.get("tier")
@@ -114,7 +117,7 @@ def group_pool(graph: Graph, catalog: Catalog, need_id: str, *, viewer: Viewer, 
         eligible = not (ctx.mandatory and ctx.required) or all(
             s.state in ELIGIBLE_STATES for s in cert_states(ctx.required, cand.get("certs") or [], ctx.as_of_date,
                                                             ctx.deadline))
-        single_covers |= eligible and capacity >= ctx.volume_uf and not cand.get("cooperative")
+        single_covers |= eligible and capacity >= volume and not cand.get("cooperative")
         pool.append(GroupCandidate(
             rut=cand["rut"], name=cand["name"], capacity_uf=float(capacity), lat=comuna.lat, lon=comuna.lon,
             km_to_buyer=catalog.distance_km(origin.cut, comuna.cut), score=1.0 - rank / max(len(order), 1),

@@ -35,7 +35,7 @@ from matching.candidates import (
 from matching.catalog import Catalog
 from matching.collector import cyclic_gc_paused
 from matching.errors import Conflict, NotFound
-from matching.features import NeedContext, need_context
+from matching.features import NeedContext, need_context, peers_among
 from matching.matcher import match_response
 from matching.model_store import TamperedModel, verified_pipeline
 from matching.ranker import LEARNED_PREFERENCE_BOOST, Ranker, prior
@@ -119,18 +119,43 @@ class PlannerCountsCache:
     """Firms per (ISIC class, comuna) and per comuna, and holders per certification, read at most every
     ``max_age_seconds``. They only choose how to read candidates and where to suggest widening, never
     which firms qualify, so slightly stale counts change costs, not results.
+
+    Only the first read waits for the graph (``max_age_seconds`` 0: every read does). Once counts are
+    older than ``max_age_seconds`` the next request still gets them and one background thread reads
+    new ones: reading every firm's class and comuna takes seconds at a million firms, and a request
+    that had to wait for it was the p99.
     """
 
     def __init__(self, max_age_seconds: float = PLANNER_COUNTS_SECONDS):
         self.max_age_seconds = max_age_seconds
         self._cached: tuple[float, PlannerCounts] | None = None
+        self._lock = threading.Lock()
+        self._refreshing = False
 
     def get(self, graph: Graph) -> PlannerCounts:
         cached = self._cached
-        if cached is None or time.monotonic() - cached[0] >= self.max_age_seconds:
-            cached = (time.monotonic(), candidates_repo.planner_counts(graph))
-            self._cached = cached
+        if self.max_age_seconds <= 0:  # fresh counts on every call (tests, reports' consistency checks)
+            self._cached = (time.monotonic(), candidates_repo.planner_counts(graph))
+            return self._cached[1]
+        if cached is None:
+            with self._lock:
+                if self._cached is None:
+                    self._cached = (time.monotonic(), candidates_repo.planner_counts(graph))
+                return self._cached[1]
+        if time.monotonic() - cached[0] >= self.max_age_seconds and not self._refreshing:
+            with self._lock:
+                if not self._refreshing:
+                    self._refreshing = True
+                    _BACKGROUND.submit(self._refresh, graph)
         return cached[1]
+
+    def _refresh(self, graph: Graph) -> None:
+        try:
+            self._cached = (time.monotonic(), candidates_repo.planner_counts(graph))
+        except Exception:  # noqa: BLE001 - stale counts keep serving; the next request tries again
+            log.exception("Could not refresh the planner's counts; the previous ones keep serving")
+        finally:
+            self._refreshing = False
 
 
 # -- one need -------------------------------------------------------------------------------------
@@ -185,6 +210,14 @@ def diagnose(graph: Graph, catalog: Catalog, ctx: NeedContext, area: SearchArea,
     return {"in_radius": in_radius, "nearest_km": km, "nearest_cut": cut}
 
 
+def with_peers(catalog: Catalog, buyer: dict | None, candidates: list[dict]) -> dict | None:
+    """``fetch_buyer_context``'s buyer with its ``peers``: the buyers of its industry among those the
+    candidates' alliances name (``matching.features.peers_among``), all the features ever look up."""
+    if buyer is None:
+        return None
+    return {**buyer, "peers": peers_among(catalog, buyer["rut"], buyer.get("sectors") or (), candidates)}
+
+
 def visible_need(graph: Graph, need_id: str, viewer: Viewer) -> dict:
     """The need's own fields for matching; ``NotFound`` for an unknown need or another buyer's."""
     need = candidates_repo.fetch_need(graph, need_id)
@@ -210,7 +243,8 @@ def match_need(graph: Graph, catalog: Catalog, need_id: str, *, viewer: Viewer, 
         buyer = _BACKGROUND.submit(candidates_repo.fetch_buyer_context, graph, need["buyer_rut"])
         ctx = need_context({"need": need, "buyer": None})
         found = find_candidates(graph, catalog, ctx, counts)
-        ctx = need_context({"need": need, "buyer": buyer.result()}, as_of=ctx.as_of)
+        ctx = need_context({"need": need, "buyer": with_peers(catalog, buyer.result(), found.candidates)},
+                           as_of=ctx.as_of)
         diagnostics = None
         if len(found.candidates) < limit:
             diagnostics = diagnose(graph, catalog, ctx, found.area, counts[0])

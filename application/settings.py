@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     gunicorn_threads: int = Field(4, ge=1, le=64, validation_alias=_env("GUNICORN_THREADS"),
                                   description="Threads per gunicorn worker.")
     log_level: str = Field("info", validation_alias=_env("LOG_LEVEL"), description="gunicorn's log level.")
+    warm_workers: bool = Field(True, validation_alias=_env("WARM_WORKERS"),
+                               description="Each gunicorn worker plans the candidate queries and ranks a sample "
+                                           "of open needs before it accepts connections.")
 
     # -- page tests ------------------------------------------------------------------------------
     chromium_path: str = Field("/usr/bin/chromium", validation_alias=_env("CHROMIUM_PATH"),

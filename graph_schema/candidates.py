@@ -11,7 +11,8 @@
 
 Which codes and comunas to ask for is decided in Python with ``matching.catalog.Catalog``
 (``matching.candidates.search_area``), so the queries only take lists and maps as parameters.
-Times come back as epoch seconds (cheap to transfer and to compare with ``as_of``).
+Times come back as epoch seconds and certificate dates as ISO strings (cheap to transfer and to compare; the
+driver turns a Neo4j date into a Python object slowly: ~420 of them per request at the cap).
 """
 
 from __future__ import annotations
@@ -48,10 +49,10 @@ _BUYER_PEERS: LiteralString = """CALL (b) {
   RETURN collect(DISTINCT other.rut) AS peers
 }
 """
-_BUYER_MAP: LiteralString = """CASE WHEN b IS NULL THEN null ELSE b {
+_BUYER_MAP_HEAD: LiteralString = """CASE WHEN b IS NULL THEN null ELSE b {
   .rut, .name,
-  comuna: COLLECT { MATCH (b)-[:LOCATED_IN]->(c:Comuna) RETURN c.cut LIMIT 1 }[0],
-  peers: peers,
+  comuna: COLLECT { MATCH (b)-[:LOCATED_IN]->(c:Comuna) RETURN c.cut LIMIT 1 }[0],"""
+_BUYER_MAP_TAIL: LiteralString = """
   suppliers: COLLECT {
     MATCH (b)-[:PARTY_TO]->(a:Alliance)<-[:PARTY_TO]-(f:Firm)
     RETURN [f.rut, a.created_at.epochSeconds, a.proposal_id,
@@ -60,30 +61,38 @@ _BUYER_MAP: LiteralString = """CASE WHEN b IS NULL THEN null ELSE b {
   }
 } END"""
 
+_BUYER_MAP: LiteralString = _BUYER_MAP_HEAD + "\n  peers: peers," + _BUYER_MAP_TAIL
+
 NEED_CONTEXT: LiteralString = """
 MATCH (n:Need {id: $need_id})
 OPTIONAL MATCH (b:Buyer {rut: n.buyer_rut})
 """ + _BUYER_PEERS + "RETURN " + _NEED_MAP + " AS need,\n" + _BUYER_MAP + " AS buyer\n"
 
 # The same in two parts, so the match endpoint can read the buyer's part while the candidate
-# query runs (it needs only the need's part).
+# query runs (it needs only the need's part). Instead of its industry's buyers (~18,000 db hits at
+# 707 buyers, a quarter of a request's at a million firms) the buyer's part names the buyer's own
+# sectors: candidates bring each alliance's buyer sectors (``CANDIDATE_LINKS``), and
+# ``matching.features.peers_among`` applies the same industry rule to just those buyers.
 NEED: LiteralString = "MATCH (n:Need {id: $need_id})\nRETURN " + _NEED_MAP + " AS need\n"
 BUYER_CONTEXT: LiteralString = """
 OPTIONAL MATCH (b:Buyer {rut: $buyer_rut})
-""" + _BUYER_PEERS + "RETURN " + _BUYER_MAP + " AS buyer\n"
+RETURN """ + _BUYER_MAP_HEAD + """
+  sectors: COLLECT { MATCH (b)-[:OPERATES_IN]->(s:Sector) RETURN s.code },""" + _BUYER_MAP_TAIL + " AS buyer\n"
 
 # Everything ``matching.features`` reads about one firm ``f`` located in comuna ``c``, from a single
 # walk over f's relationships (one pattern per relationship type would walk them six times), then
 # split by kind. Lists of small lists instead of maps keep the Bolt payload small.
 CANDIDATE_LINKS: LiteralString = """
-[(f)-[r]-(x) WHERE NOT r:LOCATED_IN | CASE type(r)
+[(f)-[r:OPERATES_IN|HOLDS|MEMBER_OF|ADVISED|OF|PARTY_TO]-(x) | CASE type(r)
   WHEN 'OPERATES_IN' THEN ['sector', x.code]
-  WHEN 'HOLDS' THEN ['cert', x.code, r.status, r.valid_until]
+  WHEN 'HOLDS' THEN ['cert', x.code, r.status, toString(r.valid_until)]
   WHEN 'MEMBER_OF' THEN CASE WHEN startNode(r) = f THEN ['coop', x.rut] ELSE ['pledge', x.supply_capacity_uf] END
   WHEN 'ADVISED' THEN ['advice', r.hours]
   WHEN 'OF' THEN ['proposal', x.id, x.need_id, x.status, x.created_at.epochSeconds, x.decided_at.epochSeconds]
-  WHEN 'PARTY_TO' THEN ['alliance', [(x)<-[:PARTY_TO]-(b:Buyer) | b.rut][0], x.created_at.epochSeconds,
-                        x.proposal_id]
+  WHEN 'PARTY_TO' THEN ['alliance'] + coalesce(
+    [(x)<-[:PARTY_TO]-(b:Buyer) | [b.rut, x.created_at.epochSeconds, x.proposal_id,
+                                   COLLECT { MATCH (b)-[:OPERATES_IN]->(s:Sector) RETURN s.code }]][0],
+    [null, x.created_at.epochSeconds, x.proposal_id, []])
 END]
 """
 
@@ -198,10 +207,27 @@ _WALK_RINGS_TAIL: LiteralString = """
   }
   RETURN f, c"""
 
+# Rings of comunas outward ($rings), reading in each the tier's (class, comuna) cells (graph_schema/cells.py),
+# stopping when enough are found: only firms of the tier in the area are ever read.
+_WALK_CELLS_HEAD: LiteralString = """
+  UNWIND $rings AS ring
+  CALL (ring) {
+    UNWIND ring AS cut
+    MATCH (c:Comuna {cut: cut})
+    UNWIND """
+_WALK_CELLS_TAIL: LiteralString = """ AS code
+    MATCH (x:Cell {key: code + '|' + cut})<-[:IN_CELL]-(f)
+    WHERE """ + _KEEP + """
+    WITH DISTINCT f, c ORDER BY $km[c.cut], f.rut
+    RETURN f, c
+  }
+  RETURN f, c"""
+
 _WALKS: dict[Walk, tuple[LiteralString, LiteralString]] = {
     Walk.SECTORS: (_WALK_SECTORS_HEAD, _WALK_SECTORS_TAIL),
     Walk.JOIN: (_WALK_JOIN_HEAD, _WALK_JOIN_TAIL),
     Walk.RINGS: (_WALK_RINGS_HEAD, _WALK_RINGS_TAIL),
+    Walk.CELLS: (_WALK_CELLS_HEAD, _WALK_CELLS_TAIL),
 }
 
 

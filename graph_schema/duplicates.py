@@ -17,6 +17,7 @@ from typing import LiteralString
 
 from neo4j import ManagedTransaction, RoutingControl
 
+from graph_schema.cells import SYNC_CELLS
 from graph_schema.driver import Graph
 from graph_schema.firm_merges import snapshot_tx, take_values_tx
 from graph_schema.firms import GET_FIRM
@@ -210,7 +211,7 @@ SET kr = properties(r), p.firm_rut = k.rut
 """
 
 # Relationship types handled above, by direction seen from the dropped firm.
-HANDLED_OUT = ["OPERATES_IN", "LOCATED_IN", "HOLDS", "MEMBER_OF", "PARTY_TO"]
+HANDLED_OUT = ["OPERATES_IN", "LOCATED_IN", "HOLDS", "MEMBER_OF", "PARTY_TO", "IN_CELL"]
 HANDLED_IN = ["MEMBER_OF", "ADVISED", "OF", "CANDIDATE"]
 
 # Anything else (a relationship type added after this was written) is copied as it is.
@@ -281,9 +282,12 @@ SET d.pair_key = key, d.ruts = split(key, '|')
 
 DELETE_DROPPED: LiteralString = "MATCH (x:Firm {rut: $drop}) DETACH DELETE x"
 
+# The kept firm's (class, comuna) cells follow the sectors and comuna it received.
+KEPT_CELLS: LiteralString = "MATCH (f:Firm {rut: $keep})\n" + SYNC_CELLS
+
 MERGE_STEPS: tuple[LiteralString, ...] = (
     MOVE_SECTORS, MOVE_COMUNA, MOVE_CERTIFICATIONS, MOVE_MEMBERSHIPS, MOVE_MEMBERS, MOVE_ALLIANCES,
-    MOVE_ADVICE, MOVE_PROPOSALS,
+    MOVE_ADVICE, MOVE_PROPOSALS, KEPT_CELLS,
 )
 
 MERGED_AWAY: LiteralString = """

@@ -23,6 +23,7 @@ from typing import Any, LiteralString
 from neo4j import ManagedTransaction, RoutingControl
 from neo4j.time import Date, DateTime
 
+from graph_schema.cells import SYNC_CELLS
 from graph_schema.driver import Graph
 from matching.errors import Conflict, NotFound
 
@@ -140,6 +141,9 @@ CALL (k, x) { UNWIND $dropped.candidates AS c OPTIONAL MATCH (d:DuplicateCandida
 SET k = $kept.props
 FOREACH (_ IN CASE WHEN 'Cooperative' IN $kept.labels THEN [] ELSE [1] END | REMOVE k:Cooperative)
 """
+
+# Both firms' (class, comuna) cells follow the sectors and comunas the undo gave back.
+UNDO_CELLS: LiteralString = "UNWIND $ruts AS rut MATCH (f:Firm {rut: rut})\n" + SYNC_CELLS
 
 REOPEN_PAIR: LiteralString = """
 MATCH (d:DuplicateCandidate {id: $candidate_id}), (x:Firm {rut: $drop}), (m:FirmMerge {id: $merge_id})
@@ -262,6 +266,7 @@ def _undo_tx(tx: ManagedTransaction, merge_id: str, now: str, actor: str | None,
                                                        "alliances", "advised", "merges_into")}).consume()
     tx.run(UNDO_KEPT, keep=merge["kept_rut"], drop=merge["dropped_rut"], kept=snapshot["kept"],
            dropped=dropped).consume()
+    tx.run(UNDO_CELLS, ruts=[merge["kept_rut"], merge["dropped_rut"]]).consume()
     tx.run(REOPEN_PAIR, candidate_id=merge["candidate_id"], drop=merge["dropped_rut"], merge_id=merge_id, now=now,
            actor=actor, actor_name=actor_name).consume()
     return {"merge": merge, "undoable": False, "reason": None, "undone": True}

@@ -6,6 +6,7 @@ from typing import LiteralString
 
 from neo4j import ManagedTransaction, RoutingControl
 
+from graph_schema.cells import CREATE_CELL_LINKS, SYNC_CELLS, cell_groups
 from graph_schema.driver import Graph
 from matching.errors import FieldError, InvalidInput, NotFound
 from matching.records import FIRM_PROPERTIES
@@ -56,6 +57,10 @@ CALL (f, row) {
   SET h.status = cert.status, h.valid_until = CASE WHEN cert.valid_until IS NULL THEN null
                                                    ELSE date(cert.valid_until) END
 }
+CALL (f, row) {
+  WITH f, row WHERE row.sectors IS NOT NULL OR row.comuna IS NOT NULL
+""" + SYNC_CELLS + """
+}
 RETURN count(f) AS written
 """
 
@@ -96,6 +101,7 @@ CALL (firms) {
   WITH firms[holding[0]] AS f, c, holding
   CREATE (f)-[:HOLDS {status: holding[2], valid_until: date(holding[3])}]->(c)
 }
+""" + CREATE_CELL_LINKS + """
 RETURN size(firms) AS written
 """
 
@@ -206,7 +212,8 @@ def create_parameters(rows: list[dict]) -> dict:
             holds.append([i, cert["code"], cert["status"], cert.get("valid_until")])
     return {"firms": firms, "cooperatives": cooperatives,
             "located_in": [[cut, firms_at] for cut, firms_at in located_in.items()],
-            "operates_in": [[code, firms_in] for code, firms_in in operates_in.items()], "holds": holds}
+            "operates_in": [[code, firms_in] for code, firms_in in operates_in.items()], "holds": holds,
+            "in_cell": cell_groups([r["comuna"] for r in ordered], [r["sectors"] for r in ordered])}
 
 
 def write_firms_tx(tx: ManagedTransaction, rows: list[dict], now: str, source: str, *, new: bool = False) -> int:

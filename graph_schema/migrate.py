@@ -72,7 +72,12 @@ def migrate(driver: Graph, echo=print) -> list[int]:
         # Schema statements cannot share a transaction with writes, so each runs on its own;
         # they are idempotent, so a crash in the middle is repaired by running migrate again.
         for statement in migration.statements:
-            driver.execute_query(statement)
+            if "IN TRANSACTIONS" in statement:
+                # Batched data migrations commit as they go, which only an implicit transaction allows.
+                with driver.session() as session:
+                    session.run(statement).consume()  # type: ignore[arg-type]
+            else:
+                driver.execute_query(statement)
         driver.execute_query(
             RECORD_MIGRATION,
             version=migration.version,

@@ -41,6 +41,7 @@ class Walk(Enum):
     SECTORS = "sectors"  # from the tier's sectors, checking each firm's comuna
     JOIN = "join"        # the tier's firms and the area's firms, hash-joined
     RINGS = "rings"      # rings of comunas outward, checking each firm's sectors, until enough
+    CELLS = "cells"      # rings of comunas outward, reading the tier's (class, comuna) cells, until enough
 
 
 # db hits to find one firm's comuna or sectors by walking its relationships (the demo's firms
@@ -53,6 +54,13 @@ RING_FIRMS = 3000
 # db hits per holder of a certification when the query starts from it: the holding and its status
 # and date, then the holder's comuna (measured with PROFILE at 100,000 demo firms).
 CERT_COST_PER_HOLDER = 10.0
+# Reading a (class, comuna) cell (graph_schema/cells.py): one unique-index seek per pair of the tier's
+# classes and a ring's comunas, whether the cell exists or not, then per firm in it the link, its size
+# segment and its RUT for the order (measured with PROFILE at 1,000,000 demo firms).
+CELL_SEEK_COST = 2.0
+CELL_COST_PER_FIRM = 3.0
+# What a mandatory certification adds per firm read: the existence check of a valid holding.
+CERT_CHECK_PER_FIRM = 7.0
 
 
 @dataclass(frozen=True)
@@ -134,14 +142,16 @@ def rings_of(area: SearchArea, comuna_firms: dict[str, int], ring_firms: int = R
 
 def plan_candidates(area: SearchArea, class_comuna: dict[str, dict[str, int]], comuna_firms: dict[str, int],
                     cap: int = CANDIDATE_CAP, certification_filter: bool = False,
-                    mandatory_holders: dict[str, int] | None = None) -> CandidatePlan:
+                    mandatory_holders: dict[str, int] | None = None,
+                    walks_allowed: tuple[Walk, ...] = tuple(Walk)) -> CandidatePlan:
     """The cheapest way to read the cap's firms, tier by tier, from cached counts.
 
     For each tier, in order, while fewer than ``cap`` firms are expected so far: walking from the
     tier's sectors costs ``WALK_COST_PER_FIRM`` per firm of those sectors nationwide; the hash join
     ``JOIN_COST_PER_FIRM`` per firm of the sectors plus per firm of the area; the rings
     ``WALK_COST_PER_FIRM`` per firm of every comuna read until the tier's firms there (by
-    ``class_comuna``) cover what is still missing. Every tier gets a branch, but the query stops
+    ``class_comuna``) cover what is still missing; the cells ``CELL_SEEK_COST`` per (class, comuna) pair
+    and ``CELL_COST_PER_FIRM`` per firm of the tier in the same rings. Every tier gets a branch, but the query stops
     reading as soon as it has ``cap`` firms, so a tier the earlier ones fill is never read: stale
     or optimistic counts change only the cost, never the result. With a mandatory certification
     (``certification_filter``) the counts cannot say how many firms qualify, so every tier is
@@ -161,18 +171,23 @@ def plan_candidates(area: SearchArea, class_comuna: dict[str, dict[str, int]], c
         nationwide = sum(sum(class_comuna.get(code, {}).values()) for code in codes)
         near = [0 if certification_filter else sum(class_comuna.get(code, {}).get(cut, 0) for code in codes
                                                    for cut in ring) for ring in rings]
-        found, rings_cost = 0, 0.0
-        for firms, cost in zip(near, ring_firms, strict=True):
+        found, rings_cost, cells_cost = 0, 0.0, 0.0
+        for ring, firms, cost in zip(rings, near, ring_firms, strict=True):
             if found >= max(missing, 1):
                 break
             found += firms
             rings_cost += WALK_COST_PER_FIRM * cost
+            tier_firms = sum(class_comuna.get(code, {}).get(cut, 0) for code in codes for cut in ring)
+            per_firm = CELL_COST_PER_FIRM + (CERT_CHECK_PER_FIRM if certification_filter else 0.0)
+            cells_cost += CELL_SEEK_COST * len(codes) * len(ring) + per_firm * tier_firms
         costs = {
             Walk.SECTORS: WALK_COST_PER_FIRM * nationwide,
             Walk.JOIN: JOIN_COST_PER_FIRM * (nationwide + area_firms),
             Walk.RINGS: rings_cost,
+            Walk.CELLS: cells_cost,
         }
-        walks.append(min(costs, key=lambda walk: (costs[walk], list(Walk).index(walk))))
+        allowed = {walk: cost for walk, cost in costs.items() if walk in walks_allowed}
+        walks.append(min(allowed, key=lambda walk: (allowed[walk], list(Walk).index(walk))))
         tier_codes.append(codes)
         missing -= sum(near)
         total_cost += costs[walks[-1]]

@@ -172,6 +172,38 @@ def need_context(row: dict, as_of: float | None = None) -> NeedContext:
     )
 
 
+def peers_among(catalog: Catalog, buyer_rut: str, buyer_sectors: list[str] | tuple[str, ...],
+                candidates: list[dict]) -> frozenset[str]:
+    """The buyers of the candidates' alliances that are in the industry of ``buyer_rut``.
+
+    The rule of ``graph_schema.candidates.NEED_CONTEXT``'s peers (same ISIC division, or section for a
+    buyer registered at section level), applied only to the buyers ``alliances_with_sector`` can meet:
+    those of the candidates' alliances, whose ISIC codes each alliance row carries.
+    """
+    keys, sections = set(), set()
+    for code in buyer_sectors:
+        sector = catalog.sectors.get(code)
+        if sector is None:
+            continue
+        keys.add(code if sector.level == "section" else code[:2])
+        sections.add(sector.section)
+    if not keys:
+        return frozenset()
+    peers = set()
+    for c in candidates:
+        for row in c.get("alliances") or ():
+            other, codes = row[0], (row[3] if len(row) > 3 else None) or ()
+            if other is None or other == buyer_rut or other in peers:
+                continue
+            for code in codes:
+                sector = catalog.sectors.get(code)
+                if code[:2] in keys or (sector is not None and (
+                        sector.section in keys or (sector.level == "section" and code in sections))):
+                    peers.add(other)
+                    break
+    return frozenset(peers)
+
+
 @dataclass
 class CandidateBatch:
     """One need and its candidates: the transformer's input."""
@@ -329,7 +361,7 @@ class CandidateFeaturizer(TransformerMixin, BaseEstimator):
         with_buyer = np.zeros(len(cands))
         with_sector = np.zeros(len(cands))
         for i, c in enumerate(cands):
-            for buyer, created, _proposal in c.get("alliances") or ():  # AllianceRow
+            for buyer, created, _proposal, *_sectors in c.get("alliances") or ():  # AllianceRow
                 if created is not None and created >= ctx.as_of:
                     continue
                 if buyer == ctx.buyer_rut:

@@ -17,11 +17,12 @@ class CertRow(NamedTuple):
 
 
 class AllianceRow(NamedTuple):
-    """An alliance the firm is party to: ``[buyer_rut, created (epoch s), proposal_id]``."""
+    """An alliance the firm is party to: ``[buyer_rut, created (epoch s), proposal_id, buyer's ISIC codes]``."""
 
     buyer_rut: str | None
     created: float | None
     proposal_id: str | None
+    buyer_sectors: list[str] | None = None
 
 
 class ProposalRow(NamedTuple):

@@ -5,7 +5,11 @@ prefix of the 100,000-firm one and a larger run only adds firms. Distributions f
 loosely (over 70% micro firms, 48% women-owned, ~21% without gender) and put firms where people
 live (region shares of Chile's population; within a region, a Zipf law over comunas).
 
-RUT numbers 500,000-999,999 are used: below the demo data's (1,000,000+) and the tests' (10,000,000+).
+RUT numbers 97,000,000-99,999,999 are used: above every buyer's (demo or synthetic) and apart from the
+demo firms' (1-10 million), so both data sets can share a graph; 3,000,000 firms at most, each RUT with
+its check digit. (The numbers 500,000-999,999 used before have seven digits, which is not a valid RUT:
+``matching.rut`` refuses them. The tests draw RUTs from the whole 10-100 million range, but they run on
+their own Neo4j.)
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from matching.segments import size_segment
 from matching.text import fold
 
 SOURCE = "bench-matching"
-FIRST_RUT = 500_000
+FIRST_RUT = 97_000_000
+LAST_RUT = 99_999_999  # the largest valid RUT number (eight digits)
+MAX_FIRMS = LAST_RUT - FIRST_RUT + 1
 BUYER_FIRST_RUT = 96_900_000
 BATCH = 1000
 
@@ -90,6 +96,13 @@ def rut_of(number: int) -> str:
     return f"{number}-{stdnum_rut.calc_check_digit(str(number))}"
 
 
+def firm_number(index: int) -> int:
+    """The RUT number of synthetic firm ``index`` (0-based; at most ``MAX_FIRMS`` firms)."""
+    if not 0 <= index < MAX_FIRMS:
+        raise ValueError(f"synthetic firms have RUTs for {MAX_FIRMS:,} firms at most")
+    return FIRST_RUT + index
+
+
 class World:
     """The territory and sector weights a seed draws from."""
 
@@ -152,7 +165,7 @@ def firm(world: World, index: int) -> dict:
     is_cooperative = rng.random() < COOPERATIVE_SHARE
     name = ("Cooperativa " if is_cooperative else "") + f"{products.split(',')[0].capitalize()} {index}"
     return {
-        "rut": rut_of(FIRST_RUT + index), "name": name[:200], "is_cooperative": is_cooperative,
+        "rut": rut_of(firm_number(index)), "name": name[:200], "is_cooperative": is_cooperative,
         "sectors": list(dict.fromkeys(sectors)), "comuna": world.comuna(rng), "annual_sales_uf": sales,
         "size_segment": size_segment(sales), "employees": employees,
         "owner_gender": _pick(rng, GENDER_SHARES)[0], "products": products, "certifications": certifications,

@@ -49,7 +49,9 @@ def _free_port() -> int:
 class Gunicorn:
     """gunicorn serving ``create_app()`` on a free loopback port, as ``make run`` does."""
 
-    def __init__(self, workers: int | None, extra_env: dict[str, str] | None = None):
+    def __init__(self, workers: int | None, extra_env: dict[str, str] | None = None, code_dir: Path | None = None):
+        """``code_dir``: serve the code of another checkout (e.g. ``git archive main``) with this environment,
+        so a benchmark can time the code before a change beside it in the same run."""
         import requests  # a dev dependency: only the benchmark needs an HTTP client
 
         self._requests = requests
@@ -67,12 +69,16 @@ class Gunicorn:
                **(extra_env or {})}
         if workers:
             env["WEB_CONCURRENCY"] = str(workers)
+        self.code_dir = code_dir or REPO_ROOT
+        if code_dir is not None:
+            env["PYTHONPATH"] = str(code_dir)  # ahead of this checkout, which the venv installs as editable
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.proc = subprocess.Popen(
             [str(gunicorn), "--config", "service/gunicorn_conf.py", "--access-logfile", "/dev/null",
              "service:create_app()"],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=self.code_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
+        self.started = time.monotonic()
 
     def __enter__(self) -> Gunicorn:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S

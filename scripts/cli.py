@@ -95,9 +95,32 @@ def neo4j_install() -> None:
 
 
 @neo4j.command("start")
-def neo4j_start() -> None:
-    """Start Neo4j in the background and wait until Bolt answers (installs first if needed)."""
+@click.option("--no-warm", is_flag=True, help="Do not read the firm graph into the page cache after the start.")
+def neo4j_start(no_warm: bool) -> None:
+    """Start Neo4j in the background, wait until Bolt answers (installs first if needed), then warm its
+    page cache with the firm graph (so the first requests after a restart are not the slow ones)."""
+    from scripts import neo4j_server
+
+    inst = neo4j_server.Instance(Settings())
+    was_running = neo4j_server.running_pid(inst) is not None
     _neo4j_action("start")
+    if not no_warm and not was_running:
+        _warm_page_cache()
+
+
+@neo4j.command("warm")
+def neo4j_warm() -> None:
+    """Read the firm graph into Neo4j's page cache (what `neo4j start` does after a start)."""
+    _warm_page_cache()
+
+
+def _warm_page_cache() -> None:
+    from application.warmup import warm_page_cache
+
+    click.echo("Calentando la caché de páginas de Neo4j (empresas, sus relaciones, necesidades y compradores)...")
+    with open_driver() as driver:
+        seconds = warm_page_cache(driver, echo=click.echo)
+    click.echo(f"Caché de páginas lista en {seconds:.1f} s.")
 
 
 @neo4j.command("stop")

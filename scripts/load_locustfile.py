@@ -12,7 +12,7 @@ import os
 import random
 from datetime import date, timedelta
 
-from locust import HttpUser, between, task
+from locust import FastHttpUser, HttpUser, between, constant, task
 
 PARAMS = json.loads(open(os.environ["ENCADENA_LOAD_PARAMS"], encoding="utf-8").read())  # noqa: SIM115
 LOAD_TAG = PARAMS["tag"]
@@ -22,6 +22,7 @@ class ProgramUser(HttpUser):
     """One person of the program: a buyer's and an advisor's work, mixed as the weights say."""
 
     wait_time = between(0.2, 1.0)
+    abstract = os.environ.get("ENCADENA_LOAD_SCENARIO", "mix") != "mix"
 
     def on_start(self) -> None:
         self.buyer = {"Authorization": f"Bearer {PARAMS['buyer_key']}"}
@@ -62,3 +63,23 @@ class ProgramUser(HttpUser):
                               headers=self.advisor, name="propose a firm", catch_response=True) as response:
             if response.status_code == 409:  # the same firm drawn twice for one need: not an error of the service
                 response.success()
+
+
+class MatchReader(FastHttpUser):
+    """The issue-17 throughput scenario: a client that asks for the ranked candidates (limit 20) of a random
+    open need as soon as its previous answer arrived (no think time), so N users keep N requests in flight.
+
+    FastHttpUser (geventhttpclient) costs the load generator far less CPU than requests does, which matters
+    when it shares the server's two cores."""
+
+    wait_time = constant(0)
+    # Only when named on locust's command line (``bench load --scenario matches``).
+    abstract = os.environ.get("ENCADENA_LOAD_SCENARIO") != "matches"
+
+    def on_start(self) -> None:
+        self.headers = {"Authorization": f"Bearer {PARAMS['advisor_key']}"}
+
+    @task
+    def match_an_open_need(self) -> None:
+        need = random.choice(PARAMS["open_needs"])
+        self.client.get(f"/api/v1/needs/{need}/matches?limit=20", headers=self.headers, name="match a need")

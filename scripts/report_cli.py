@@ -106,3 +106,7 @@ def register(main: click.Group) -> None:
     from scripts.bench_load import bench_load
 
     bench.add_command(bench_load, "load")
+
+    from scripts.bench_restart import bench_restart
+
+    bench.add_command(bench_restart, "restart")

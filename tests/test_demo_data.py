@@ -214,9 +214,11 @@ def test_reset_spares_reference_data_keys_and_other_firms(demo_graph, runner):
             "COUNT { (f)-[:OPERATES_IN]->(:Sector {code: '1050'}) } AS sectors, "
             "COUNT { (f)-[:LOCATED_IN]->(:Comuna {cut: '06101'}) } AS comunas, "
             "COUNT { (f)-[:HOLDS {status: 'valid'}]->(:Certification {code: 'HACCP'}) } AS certs, "
+            "COUNT { (f)-[:IN_CELL]->(:Cell {key: '1050|06101'}) } AS cells, "
             "COUNT { (f)--() } AS rels", rut=taken)
+        # Its own relationships only: sector, comuna, certification, and the (class, comuna) cell they make.
         assert dict(firm[0]) == {"name": "Quesería La Vertiente SpA", "demo": None, "sectors": 1, "comunas": 1,
-                                 "certs": 1, "rels": 3}
+                                 "certs": 1, "cells": 1, "rels": 4}
     finally:
         driver.execute_query("MATCH (f:Firm {rut: $rut}) DETACH DELETE f", rut=taken)
         revoke_key(driver, key_id)

@@ -83,6 +83,8 @@ def pair(client, keys, driver):
 def test_a_merge_keeps_the_chosen_values_and_undoing_it_puts_both_firms_back(driver, pair):
     a, b = pair["a"], pair["b"]
     before = neighbourhood(driver, [a, b])
+    # Their (class, comuna) cells are part of what must come back.
+    assert all(any(link[0] == "IN_CELL" for link in firm["outgoing"]) for firm in before)
     their_candidates = candidates_of(driver, b)
     nodes = driver.execute_query(NODE_COUNT)[0][0]["n"]
     result = duplicates.resolve(driver, pair["id"], action="merge", keep=a, viewer=ADVISOR, take=["name"])

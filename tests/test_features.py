@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from matching.candidates import TIER_DIVISION, TIER_GROUP, TIER_OWN, sector_tiers
+from matching.candidates import TIER_DIVISION, TIER_GROUP, TIER_OWN, Walk, sector_tiers
 from matching.catalog import Catalog
 from matching.features import (
     ALL_FEATURES,
@@ -296,10 +296,31 @@ def test_plan_picks_the_cheapest_walk_for_the_own_class(catalog, own_near, own_t
     per_comuna = area_firms // len(area.cuts)
     nearest = min(area.cuts, key=lambda c: area.km[c])
     class_comuna = {"1050": {nearest: own_near, "00000": own_total - own_near}}
-    plan = plan_candidates(area, class_comuna, dict.fromkeys(area.cuts, per_comuna), cap=1000)
+    # Among the three walks that check each firm (the graph as it was before cells, or a graph without them).
+    plan = plan_candidates(area, class_comuna, dict.fromkeys(area.cuts, per_comuna), cap=1000,
+                           walks_allowed=(Walk.SECTORS, Walk.JOIN, Walk.RINGS))
     assert plan.walks[0].value == expected
     assert plan.tier_codes[0] == ("1050",)
     assert len(plan.walks) == len(set(area.tiers.values()))  # every tier keeps a branch
+
+
+@pytest.mark.parametrize(
+    ("own_near", "own_total", "area_firms", "expected"),
+    [
+        (5000, 6000, 30_000, "cells"),     # dense near the need: read the first ring's cells, not all its firms
+        (0, 4, 30_000, "sectors"),         # a rare class: its 4 firms nationwide cost less than the seeks
+        (100, 40_000, 20_000, "cells"),    # common nationwide, sparse here: the area's cells hold only 100
+    ],
+    ids=["dense-near", "rare-class", "common-elsewhere"],
+)
+def test_cells_win_unless_the_class_is_rare_nationwide(catalog, own_near, own_total, area_firms, expected):
+    from matching.candidates import plan_candidates
+
+    area = _area(catalog)
+    nearest = min(area.cuts, key=lambda c: area.km[c])
+    class_comuna = {"1050": {nearest: own_near, "00000": own_total - own_near}}
+    plan = plan_candidates(area, class_comuna, dict.fromkeys(area.cuts, area_firms // len(area.cuts)), cap=1000)
+    assert plan.walks[0].value == expected
 
 
 @pytest.mark.parametrize(("holders", "mandatory", "start"), [
@@ -312,7 +333,8 @@ def test_plan_starts_from_a_rare_mandatory_certification(catalog, holders, manda
 
     area = _area(catalog)
     nearest = min(area.cuts, key=lambda c: area.km[c])
-    counts = ({"1050": {nearest: 10, "00000": 40_000}}, dict.fromkeys(area.cuts, 1000), holders)
+    # 40,000 firms of the class in the area: even read from its cells, more than the rare holders.
+    counts = ({"1050": {nearest: 40_000}}, dict.fromkeys(area.cuts, 1000), holders)
     assert plan_need(area, counts, tuple(holders), mandatory, cap=1000).start == start
 
 
@@ -323,8 +345,10 @@ def test_plan_does_not_trust_counts_under_a_mandatory_certification(catalog):
     nearest = min(area.cuts, key=lambda c: area.km[c])
     counts = {"1050": {nearest: 5000, "00000": 1000}}
     firms = dict.fromkeys(area.cuts, 30_000 // len(area.cuts))
-    assert plan_candidates(area, counts, firms, 1000).walks[0].value == "rings"
-    assert plan_candidates(area, counts, firms, 1000, certification_filter=True).walks[0].value != "rings"
+    old_walks = (Walk.SECTORS, Walk.JOIN, Walk.RINGS)
+    assert plan_candidates(area, counts, firms, 1000, walks_allowed=old_walks).walks[0].value == "rings"
+    assert plan_candidates(area, counts, firms, 1000, certification_filter=True,
+                           walks_allowed=old_walks).walks[0].value != "rings"
 
 
 # A firm-by-firm reference for the count of other valid certifications (the product computes it in
@@ -339,3 +363,19 @@ def other_valid_certs(required: tuple[str, ...], certs: list, as_of: date) -> in
         if until is None or until >= as_of:
             count += 1
     return count
+
+
+@pytest.mark.parametrize(("buyer_sectors", "other_sectors", "peer"), [
+    (["1050"], ["1071"], True),     # same division (10)
+    (["1050"], ["C"], True),        # the other buyer registered at its section
+    (["C"], ["2011"], True),        # a buyer registered at section C: every buyer of section C
+    (["1050"], ["4711"], False),    # another section altogether
+    ([], ["1050"], False),          # a buyer without sectors has no industry
+], ids=["same-division", "other-at-section", "buyer-at-section", "other-section", "no-sectors"])
+def test_peers_among_candidates_follow_the_industry_rule(catalog, buyer_sectors, other_sectors, peer):
+    from matching.features import peers_among
+
+    candidates = [{"alliances": [["77000000-7", 1.0, None, other_sectors], ["76000000-0", 1.0, None, other_sectors],
+                                 [None, 1.0, None, []]]}]
+    found = peers_among(catalog, "76000000-0", buyer_sectors, candidates)
+    assert found == ({"77000000-7"} if peer else set())  # never the buyer itself, never an alliance without buyer

@@ -125,6 +125,32 @@ def decision_times(count: int, rng: random.Random, now: datetime | None = None) 
     return [(start + timedelta(seconds=s)).isoformat() for s in moments]
 
 
+def reviewed_register(names: list, rng: random.Random) -> list:
+    """The part of the register the simulated advisors have reviewed: all of it up to the calibrated size;
+    past it, whole comunas (drawn with ``rng``) until their firms reach the calibrated size times the
+    program's growth (``scale_of``: the square root of the register's growth). Review is advisors' work,
+    which grows with the program, not with the register; whole comunas keep namesakes as dense as they
+    are (at a million firms, scanning and deciding over the whole register took longer than loading it).
+    """
+    from scripts.demo.calibration import DEFAULT_FIRMS
+    from scripts.demo.generator import scale_of
+
+    if len(names) <= DEFAULT_FIRMS:
+        return names
+    size = round(DEFAULT_FIRMS * scale_of(len(names)))
+    by_comuna: dict[str, list] = {}
+    for n in names:
+        by_comuna.setdefault(n.comuna or "", []).append(n)
+    comunas = sorted(by_comuna)
+    rng.shuffle(comunas)
+    chosen: list = []
+    for cut in comunas:
+        if len(chosen) >= size:
+            break
+        chosen += by_comuna[cut]
+    return sorted(chosen, key=lambda n: n.id)
+
+
 def review_history(driver: Graph, catalog, seed: int, rut_of: Callable[[int], str], rut_range: tuple[int, int],
                    progress: Callable[[int, int], None] | None = None) -> dict:
     """Plant second records among the demo firms, find the pairs, and let the simulated advisor decide."""
@@ -142,7 +168,7 @@ def review_history(driver: Graph, catalog, seed: int, rut_of: Callable[[int], st
     # Every RUT in the graph is taken; the simulated advisor plants, scans and decides among demo firms only,
     # so the demo never merges a firm that people registered (and its history does not depend on them).
     taken = {int(n.id.split("-")[0]) for n in all_firm_names(driver) if n.id.split("-")[0].isdigit()}
-    names = all_firm_names(driver, demo_only=True)
+    names = reviewed_register(all_firm_names(driver, demo_only=True), rng)
     firms = [{"rut": n.id, "name": n.name, "comuna": n.comuna, "sectors": n.sectors, "phone": n.phone,
               "email": n.email} for n in names if n.comuna]
     rows, original_of = plant_duplicates(sorted(firms, key=lambda f: f["rut"]), taken, rng, dict(catalog.adjacency),

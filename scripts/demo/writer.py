@@ -16,6 +16,7 @@ from typing import LiteralString
 
 from neo4j import ManagedTransaction, RoutingControl
 
+from graph_schema.cells import SYNC_CELLS
 from graph_schema.driver import Graph
 from scripts.demo.generator import Chunk
 
@@ -99,6 +100,7 @@ CALL (f, row) {
   MERGE (a)-[r:ADVISED]->(f)
   SET r.sessions = adv.sessions, r.hours = adv.hours
 }
+""" + SYNC_CELLS + """
 """
 
 WRITE_MEMBERSHIPS: LiteralString = """
@@ -204,6 +206,14 @@ CALL (f, row) {
   UNWIND row.advised AS adv
   MATCH (a:Advisor {id: adv.advisor}) WHERE a.demo = true
   CREATE (a)-[:ADVISED {sessions: adv.sessions, hours: adv.hours}]->(f)
+}
+CALL (f, row) {
+  MATCH (:Comuna {cut: row.comuna})
+  UNWIND row.sectors AS code
+  MATCH (:Sector {code: code})
+  MERGE (x:Cell {key: code + '|' + row.comuna})
+  ON CREATE SET x.code = code, x.cut = row.comuna
+  CREATE (f)-[:IN_CELL]->(x)
 }
 """
 

@@ -62,6 +62,22 @@ def _why(exc: Exception) -> str:
     return f"el controlador falló ({type(exc).__name__})"
 
 
+WARMING_REASONS = {
+    "worker": "este proceso planifica las consultas y ordena una muestra de necesidades",
+    "page_cache": "Neo4j carga las empresas y sus relaciones en memoria",
+}
+
+
+def _warming(driver) -> str | None:
+    """What is still warming after a restart: this worker, Neo4j's page cache, or nothing."""
+    from application.warmup import page_cache_state
+    from service.warmup import warm_state
+
+    if warm_state() == "warming":
+        return "worker"
+    return "page_cache" if page_cache_state(driver) == "warming" else None
+
+
 @bp.get("/readyz", summary="Neo4j alcanzable; versiones de Neo4j, del esquema y del modelo", responses={200: Ready})
 @public
 def readyz():
@@ -77,6 +93,13 @@ def readyz():
                        extensions={"readiness": "unavailable", "neo4j": None, "reason": reason})
     # Ready when every migration this code knows is recorded; a graph migrated by newer code is fine.
     missing = [m.version for m in all_migrations() if m.version not in applied]
+    warming = _warming(driver)
+    if warming and not missing:
+        reason = WARMING_REASONS[warming]
+        return problem(503, f"Encadena se está preparando tras un reinicio: {reason}.", headers={"Retry-After": "5"},
+                       type_="calentando", extensions={"readiness": "warming", "reason": reason,
+                                                       "neo4j": {"version": records[0]["version"],
+                                                                 "edition": records[0]["edition"]}})
     ready = not missing
     body: dict = {
         "status": "ready" if ready else "schema_outdated",
