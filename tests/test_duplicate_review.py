@@ -71,10 +71,14 @@ def pair(client, keys, driver):
         CREATE (adv)-[:ADVISED {sessions: 2, hours: 3.0}]->(a), (adv)-[:ADVISED {sessions: 1, hours: 1.5}]->(b)
         CREATE (al:Alliance {id: 'ally_' + $tag, status: 'active', origin: 'program', created_at: datetime()})
         CREATE (b)-[:PARTY_TO]->(al)
-        CREATE (:Proposal {id: 'prop_' + $tag, firm_rut: $b, status: 'pending'})-[:OF]->(b)
+        CREATE (:Proposal {id: 'prop_' + $tag, firm_rut: $b, status: 'pending', created_at: datetime()})-[:OF]->(b)
         CREATE (t:Firm {rut: $third, name: 'Tercera ' + $tag, size_segment: 'sin_ventas'})
-        CREATE (d:DuplicateCandidate {id: 'dup_t' + $tag, pair_key: CASE WHEN $b < $third THEN $b + '|' + $third
-                                      ELSE $third + '|' + $b END, status: 'open', score: 60.0, evidence: []})
+        WITH CASE WHEN $b < $third THEN [$b, $third] ELSE [$third, $b] END AS ruts
+        CREATE (d:DuplicateCandidate {id: 'dup_t' + $tag, pair_key: ruts[0] + '|' + ruts[1], ruts: ruts,
+                                      status: 'open', score: 60.0, evidence: [], source: 'scan',
+                                      created_at: datetime()})
+        WITH d
+        MATCH (b:Firm {rut: $b}), (t:Firm {rut: $third})
         CREATE (d)-[:CANDIDATE]->(b), (d)-[:CANDIDATE]->(t)
         """, a=a, b=b, coop=coop, member=member, third=third, tag=tag)
     return {"a": a, "b": b, "id": cid, "place": place, "tag": tag, "third": third}

@@ -79,8 +79,8 @@ def test_merge_moves_every_relationship_of_both_firms_onto_the_kept_one(client, 
         CREATE (al1:Alliance {id: 'ally_a' + $tag, status: 'active', origin: 'program', created_at: datetime()}),
                (al2:Alliance {id: 'ally_b' + $tag, status: 'active', origin: 'program', created_at: datetime()})
         CREATE (a)-[:PARTY_TO]->(al1), (b)-[:PARTY_TO]->(al2)
-        CREATE (p1:Proposal {id: 'prop_a' + $tag, firm_rut: $a})-[:OF]->(a)
-        CREATE (p2:Proposal {id: 'prop_b' + $tag, firm_rut: $b})-[:OF]->(b)
+        CREATE (p1:Proposal {id: 'prop_a' + $tag, firm_rut: $a, status: 'pending', created_at: datetime()})-[:OF]->(a)
+        CREATE (p2:Proposal {id: 'prop_b' + $tag, firm_rut: $b, status: 'pending', created_at: datetime()})-[:OF]->(b)
         CREATE (b)-[:SUPPLIES {since: 2024}]->(:Buyer {rut: $buyer, name: 'Compradora ' + $tag, created_at: datetime()})
         """,
         a=a, b=b, coop_x=coop_x, coop_y=coop_y, member=member, tag=tag, buyer=make_rut(),
@@ -265,8 +265,9 @@ def test_a_pair_whose_id_a_merge_gave_to_another_pair_is_recorded_under_a_fresh_
     # What a merge of c into b leaves: the candidate of a|c, its id kept, now names the pair a|b... and a|c
     # is found again (c registered once more).
     taken = candidate_id(f"{a}|{c}")
-    driver.execute_query("CREATE (:DuplicateCandidate {id: $id, pair_key: $key, status: 'merged'})",
-                         id=taken, key=f"{a}|{b}")
+    driver.execute_query("CREATE (:DuplicateCandidate {id: $id, pair_key: $key, ruts: $ruts, status: 'merged', "
+                         "score: 80.0, evidence: [], source: 'scan', created_at: datetime()})",
+                         id=taken, key=f"{a}|{b}", ruts=[a, b])
     try:
         with driver.session() as session:
             [row] = session.execute_write(record_candidates_tx, [Match(a, c, 80.0, ("prueba",))],
