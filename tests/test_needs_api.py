@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from matching.needs import chile_today
 from service.pagination import encode_cursor
 from tests.domain import create_buyer, create_need, create_project, need_payload, ok
 from tests.helpers import auth, buyer_payload, count_nodes, make_rut
@@ -141,7 +142,7 @@ def test_need_in_a_project(client, keys, driver):
     [
         ({"buyer_rut": "fresh"}, "buyer_rut"),
         ({"project_id": "proj_000000000000"}, "project_id"),
-        ({"deadline": (date.today() - timedelta(days=1)).isoformat()}, "deadline"),
+        ({"deadline": (chile_today() - timedelta(days=1)).isoformat()}, "deadline"),
         ({"deadline": "31-12-2030"}, "deadline"),
         ({"radius_km": 0}, "radius_km"),
         ({"radius_km": 2001}, "radius_km"),
