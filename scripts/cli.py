@@ -42,12 +42,12 @@ def open_driver():
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """Encadena: match large buyers with local mipymes and cooperatives (Neo4j + scikit-learn)."""
+    """Encadena: une a grandes compradores con mipymes y cooperativas de su territorio (Neo4j + scikit-learn)."""
 
 
 @main.group()
 def bench() -> None:
-    """Benchmarks: each figure beside a baseline measured in the same run."""
+    """Mediciones de rendimiento: cada cifra junto a una referencia medida en la misma corrida."""
 
 
 def bench_group(root: click.Group) -> click.Group:
@@ -59,7 +59,7 @@ def bench_group(root: click.Group) -> click.Group:
 
 @main.command("config")
 def config() -> None:
-    """Print every setting Encadena reads from the environment, with its default (a Markdown table)."""
+    """Muestra cada ajuste que Encadena lee del entorno, con su valor por omisión (una tabla Markdown)."""
     from application.settings import configuration_table
 
     click.echo(configuration_table())
@@ -69,10 +69,10 @@ def config() -> None:
 
 @main.group()
 def neo4j() -> None:
-    """The project's own Neo4j Community 5.26 server (from Maven Central).
+    """El servidor Neo4j Community 5.26 propio del proyecto (desde Maven Central).
 
-    Which instance: ENCADENA_NEO4J_HOME (default .data/neo4j), port from NEO4J_URI,
-    memory from NEO4J_HEAP and NEO4J_PAGECACHE (default 2g each).
+    Qué instancia: ENCADENA_NEO4J_HOME (por omisión .data/neo4j), el puerto de NEO4J_URI y la
+    memoria de NEO4J_HEAP y NEO4J_PAGECACHE (2g cada una por omisión).
     """
 
 
@@ -90,15 +90,15 @@ def _neo4j_action(action: str) -> None:
 
 @neo4j.command("install")
 def neo4j_install() -> None:
-    """Fetch Neo4j with Maven, write the config and set the initial password."""
+    """Descarga Neo4j con Maven, escribe su configuración y fija la contraseña inicial."""
     _neo4j_action("install")
 
 
 @neo4j.command("start")
-@click.option("--no-warm", is_flag=True, help="Do not read the firm graph into the page cache after the start.")
+@click.option("--no-warm", is_flag=True, help="No cargar las empresas en la caché de páginas después de iniciar.")
 def neo4j_start(no_warm: bool) -> None:
-    """Start Neo4j in the background, wait until Bolt answers (installs first if needed), then warm its
-    page cache with the firm graph (so the first requests after a restart are not the slow ones)."""
+    """Inicia Neo4j en segundo plano, espera a que Bolt responda (lo instala antes si hace falta) y carga
+    las empresas en su caché de páginas (para que las primeras consultas tras un reinicio no sean lentas)."""
     from scripts import neo4j_server
 
     inst = neo4j_server.Instance(Settings())
@@ -110,7 +110,7 @@ def neo4j_start(no_warm: bool) -> None:
 
 @neo4j.command("warm")
 def neo4j_warm() -> None:
-    """Read the firm graph into Neo4j's page cache (what `neo4j start` does after a start)."""
+    """Carga las empresas en la caché de páginas de Neo4j (lo que hace `neo4j start` al iniciar)."""
     _warm_page_cache()
 
 
@@ -125,13 +125,13 @@ def _warm_page_cache() -> None:
 
 @neo4j.command("stop")
 def neo4j_stop() -> None:
-    """Stop Neo4j; the data stays for the next start."""
+    """Detiene Neo4j; los datos quedan para el próximo inicio."""
     _neo4j_action("stop")
 
 
 @neo4j.command("status")
 def neo4j_status() -> None:
-    """Say whether Neo4j runs, its version, and where its log is (exit code 3 when down)."""
+    """Dice si Neo4j está corriendo, su versión y dónde está su registro (código de salida 3 si está detenido)."""
     _neo4j_action("status")
 
 
@@ -139,7 +139,7 @@ def neo4j_status() -> None:
 
 @main.command()
 def migrate() -> None:
-    """Apply pending schema migrations (constraints, indexes); safe to run again."""
+    """Aplica las migraciones pendientes del esquema (restricciones, índices); se puede repetir sin riesgo."""
     from graph_schema.migrate import migrate as run
 
     with open_driver() as driver:
@@ -148,7 +148,7 @@ def migrate() -> None:
 
 @main.command("load-reference")
 def load_reference() -> None:
-    """Load regions, provinces, comunas (DPA 2023), ISIC Rev. 4 and certifications; idempotent."""
+    """Carga regiones, provincias, comunas (DPA 2023), CIIU Rev. 4 y certificaciones; se puede repetir."""
     from graph_schema.reference import load_reference as run
 
     with open_driver() as driver:
@@ -159,19 +159,19 @@ def load_reference() -> None:
 
 @main.group()
 def keys() -> None:
-    """API keys (stored hashed; a key is shown only when created)."""
+    """Claves de la API (se guardan cifradas; una clave se muestra solo al crearla)."""
 
 
 @keys.command("create")
 @click.option("--role", type=click.Choice(["admin", "advisor", "buyer"]), required=True)
-@click.option("--buyer", "buyer_rut", help="RUT of the buyer a buyer key is bound to.")
-@click.option("--advisor", "advisor_id", help="Advisor id an advisor key acts as (optional).")
-@click.option("--label", help="A note to recognise the key later.")
+@click.option("--buyer", "buyer_rut", help="RUT del comprador al que queda ligada una clave de comprador.")
+@click.option("--advisor", "advisor_id", help="Id del asesor en cuyo nombre actúa una clave de asesor (opcional).")
+@click.option("--label", help="Una nota para reconocer la clave después.")
 @click.option("--expires-in-days", type=click.IntRange(1, 3650), default=None,
-              help="The key stops working after this many days (default: never).")
+              help="La clave deja de funcionar después de estos días (por omisión, nunca).")
 def keys_create(role: str, buyer_rut: str | None, advisor_id: str | None, label: str | None,
                 expires_in_days: int | None) -> None:
-    """Create a key; the key itself is the last line of stdout."""
+    """Crea una clave; la clave misma es la última línea de la salida estándar."""
     from datetime import UTC, datetime, timedelta
 
     from graph_schema.keys import create_key
@@ -194,7 +194,7 @@ def keys_create(role: str, buyer_rut: str | None, advisor_id: str | None, label:
 
 @keys.command("list")
 def keys_list() -> None:
-    """List keys: id, role, state, buyer, created, expires, last used, label (never the secrets)."""
+    """Lista las claves: id, rol, estado, comprador, creación, vencimiento, último uso y nota (nunca el secreto)."""
     from datetime import UTC, datetime
 
     from graph_schema.keys import list_keys
@@ -212,7 +212,7 @@ def keys_list() -> None:
 @keys.command("revoke")
 @click.argument("key_id")
 def keys_revoke(key_id: str) -> None:
-    """Revoke a key by id: every worker refuses it within API_KEY_CACHE_SECONDS (1 s by default)."""
+    """Revoca una clave por su id: todo proceso la rechaza en API_KEY_CACHE_SECONDS (1 s por omisión)."""
     from graph_schema.keys import revoke_key
     from matching.errors import NotFound
 

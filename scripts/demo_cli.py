@@ -60,12 +60,13 @@ def _pct(share: float | None) -> str:
 
 @click.command("demo-data")
 @click.option("--firms", type=click.IntRange(cal.MIN_FIRMS, 2_000_000), default=cal.DEFAULT_FIRMS, show_default=True,
-              help="Firms to generate; every other count scales with it.")
-@click.option("--seed", type=int, default=1, show_default=True, help="The same seed and size give the same graph.")
-@click.option("--reset", is_flag=True, help="Remove previous demo data first (never reference data or API keys).")
-@click.option("--remove", is_flag=True, help="Only remove the demo data, then stop.")
+              help="Empresas a generar; todo lo demás escala con ellas.")
+@click.option("--seed", type=int, default=1, show_default=True, help="La misma semilla y tamaño dan el mismo grafo.")
+@click.option("--reset", is_flag=True,
+              help="Borrar antes los datos de demostración anteriores (nunca los datos de referencia ni las claves).")
+@click.option("--remove", is_flag=True, help="Solo borrar los datos de demostración y terminar.")
 def demo_data(firms: int, seed: int, reset: bool, remove: bool) -> None:
-    """Load a deterministic demo data set calibrated to DESIGN.md's program figures."""
+    """Carga un conjunto de datos de demostración reproducible, calibrado con las cifras del programa."""
     from graph_schema.reference import fetch_catalog
     from scripts.cli import open_driver
     from scripts.demo.duplicates import review_history
@@ -123,10 +124,10 @@ def demo_data(firms: int, seed: int, reset: bool, remove: bool) -> None:
 # -- stats ----------------------------------------------------------------------------------------
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the indicators and the reference figures as JSON.")
-@click.option("--demo-only", is_flag=True, help="Count only the demo data set's nodes.")
+@click.option("--json", "as_json", is_flag=True, help="Escribir los indicadores y las cifras de referencia en JSON.")
+@click.option("--demo-only", is_flag=True, help="Contar solo los nodos de los datos de demostración.")
 def stats(as_json: bool, demo_only: bool) -> None:
-    """The program's indicators read from the graph, beside DESIGN.md's figures."""
+    """Los indicadores del programa leídos del grafo, junto a las cifras publicadas del programa."""
     from graph_schema.indicators import program_indicators
     from scripts.cli import open_driver
 
@@ -190,9 +191,10 @@ def indicator_table(ind: dict) -> Table:
 
 @click.command("demo")
 @click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path(".data/demo-keys.env"), show_default=True, help="Shell file to read and write the keys.")
+              default=Path(".data/demo-keys.env"), show_default=True,
+              help="Archivo de shell donde leer y escribir las claves.")
 def keys_demo(path: Path) -> None:
-    """Ensure demo admin, advisor and buyer keys exist; write them to a shell-sourceable file."""
+    """Asegura claves de demostración de administrador, asesor y comprador y las escribe en un archivo para la shell."""
     from scripts.cli import open_driver
     from scripts.demo.keys import ENV_ORDER, NoDemoData, ensure_demo_keys
 

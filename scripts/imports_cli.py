@@ -109,17 +109,17 @@ def _check_file(file: Path, out: Path, threshold: float) -> None:
 def register(main: click.Group) -> None:
     @main.group("import")
     def import_group() -> None:
-        """Bulk imports (CSV with commas or semicolons, UTF-8 or Latin-1, or JSON lines)."""
+        """Importaciones masivas (CSV con comas o punto y coma, UTF-8 o Latin-1, planillas .xlsx o líneas JSON)."""
 
     @import_group.command("firms")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--dry-run", is_flag=True, help="Validate and count what would change; write nothing.")
+    @click.option("--dry-run", is_flag=True, help="Validar y contar lo que cambiaría, sin escribir nada.")
     @click.option("--batch-size", type=click.IntRange(1, 50_000), default=None,
-                  help="Firms per transaction (default 10000).")
+                  help="Empresas por transacción (por omisión 10000).")
     @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-                  help="Also write the full report (every rejected row and pair) as JSON.")
+                  help="Escribir además el informe completo (cada fila rechazada y cada par) en JSON.")
     def import_firms(file: Path, dry_run: bool, batch_size: int | None, report_path: Path | None) -> None:
-        """Import firms from FILE: per-row errors, merges by RUT, possible duplicates for review."""
+        """Importa empresas desde FILE: errores por fila, fusión por RUT y posibles duplicados para revisar."""
         from application import imports
         from application.duplicates import serving_pair_model
         from application.secrets import pair_model_signing_key
@@ -150,19 +150,20 @@ def register(main: click.Group) -> None:
 
     @main.group("dedupe", invoke_without_command=True)
     @click.option("--threshold", type=click.FloatRange(0, 100), default=DUPLICATE_THRESHOLD, show_default=True,
-                  help="Minimum score (0-100) for a pair to be proposed.")
-    @click.option("--dry-run", is_flag=True, help="Find pairs without recording them.")
+                  help="Puntaje mínimo (0-100) para proponer un par.")
+    @click.option("--dry-run", is_flag=True, help="Encontrar los pares sin registrarlos.")
     @click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                  help="Check this import-format file (CSV or JSON lines; RUT optional) against itself instead "
-                       "of scanning the graph; needs no database.")
+                  help="Revisar este archivo con el formato de importación (CSV o líneas JSON; RUT opcional) "
+                       "contra sí mismo en vez de recorrer el grafo; no necesita la base de datos.")
     @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-                  help="With --file: write the pairs here as CSV (left_line,right_line,score,left_name,right_name,"
+                  help="Con --file: escribir aquí los pares en CSV (left_line,right_line,score,left_name,right_name,"
                        "evidence).")
     @click.pass_context
     def dedupe(ctx: click.Context, threshold: float, dry_run: bool, file: Path | None, out: Path | None) -> None:
-        """Scan every firm for possible duplicates and record new pairs, or check a file (--file) before import.
+        """Busca posibles duplicados entre todas las empresas y registra los pares nuevos, o revisa un archivo
+        (--file) antes de importarlo.
 
-        `encadena dedupe train` learns the pair model from advisors' decisions.
+        `encadena dedupe train` aprende el modelo de pares de las decisiones de los asesores.
         """
         if ctx.invoked_subcommand is not None:
             return
@@ -192,7 +193,8 @@ def register(main: click.Group) -> None:
 
     @dedupe.command("train")
     def dedupe_train() -> None:
-        """Learn the pair model from advisors' merges and «distintas»; promote it only if it beats the prior."""
+        """Aprende el modelo de pares de las fusiones y «distintas» de los asesores; lo promueve solo si
+        supera al previo."""
         from application.duplicates import train_pair_model
         from application.secrets import pair_model_signing_key
         from application.settings import Settings

@@ -47,7 +47,8 @@ def need_progress(console: Console):
 
 @click.command()
 def train() -> None:
-    """Train the ranker on buyers' decisions; promote it only if it beats the prior on later decisions."""
+    """Entrena el ordenamiento con las decisiones de los compradores; lo promueve solo si supera al previo
+    en decisiones posteriores."""
     from application.secrets import model_signing_key
     from application.settings import Settings
     from application.training import train_and_store
@@ -75,9 +76,9 @@ def train() -> None:
 
 @click.command()
 @click.option("--holdout", default=0.25, show_default=True, type=click.FloatRange(0.05, 0.8),
-              help="Share of the most recent decisions held out.")
+              help="Fracción de las decisiones más recientes que se reserva para evaluar.")
 def evaluate(holdout: float) -> None:
-    """Print NDCG@10, MAP and recall@20 of the trained model, the prior and a sector-only baseline."""
+    """Muestra NDCG@10, MAP y recall@20 del modelo entrenado, del previo y de una referencia solo por rubro."""
     from application.training import evaluate_rankers
     from graph_schema.reference import fetch_catalog
     from matching.errors import Conflict

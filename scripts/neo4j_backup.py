@@ -88,9 +88,10 @@ def load(inst: server.Instance, dump_path: Path, echo=print) -> None:
 
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the dump (default: ENCADENA_DATA_DIR/backups/<UTC time>).")
+              help="Carpeta del respaldo (por omisión, ENCADENA_DATA_DIR/backups/<hora UTC>).")
 def backup(out_dir: Path | None) -> None:
-    """Dump the local Neo4j database (stops and restarts a running server); prints the dump and its SHA-256."""
+    """Respalda la base de datos Neo4j local (detiene y reinicia el servidor si corre); muestra el respaldo
+    y su SHA-256."""
     settings = Settings()
     out_dir = out_dir or Path(settings.data_dir) / "backups" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     try:
@@ -102,9 +103,9 @@ def backup(out_dir: Path | None) -> None:
 
 @click.command()
 @click.argument("dump_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--yes", is_flag=True, help="Confirm that the current database is to be replaced.")
+@click.option("--yes", is_flag=True, help="Confirmar que se reemplaza la base de datos actual.")
 def restore(dump_path: Path, yes: bool) -> None:
-    """Replace the local Neo4j database with DUMP_PATH (a file made by `encadena backup`)."""
+    """Reemplaza la base de datos Neo4j local con DUMP_PATH (un archivo hecho por `encadena backup`)."""
     if not yes:
         raise click.UsageError("restore replaces every node of the database: add --yes to confirm.")
     settings = Settings()

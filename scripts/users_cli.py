@@ -25,7 +25,8 @@ def register(main: click.Group) -> None:
 
 @click.group()
 def users() -> None:
-    """People's accounts for the web pages (/app/): admin, advisor (bound to an Advisor), buyer (bound to a RUT)."""
+    """Cuentas de personas para las páginas web (/app/): admin, asesor (ligado a un Advisor) y comprador
+    (ligado a un RUT)."""
 
 
 def _fail_on_invalid(exc) -> click.ClickException:
@@ -41,7 +42,7 @@ def _fail_on_invalid(exc) -> click.ClickException:
 @click.option("--generate", is_flag=True, help="Generar la contraseña aunque la entrada estándar no sea una terminal.")
 def users_create(email: str, role: str, name: str | None, buyer_rut: str | None, advisor_id: str | None,
                  generate: bool) -> None:
-    """Create an account; the password is read from standard input, or generated and printed once."""
+    """Crea una cuenta; la contraseña se lee de la entrada estándar o se genera y se muestra una sola vez."""
     from application.users import create_user, generate_password
     from matching.errors import Conflict, InvalidInput
     from scripts.cli import open_driver
@@ -66,7 +67,7 @@ def users_create(email: str, role: str, name: str | None, buyer_rut: str | None,
 
 @users.command("list")
 def users_list() -> None:
-    """List accounts: e-mail, role, binding, state, created and last sign-in (never passwords)."""
+    """Lista las cuentas: correo, rol, vínculo, estado, creación y último ingreso (nunca contraseñas)."""
     from application.users import list_users
     from scripts.cli import open_driver
 
@@ -86,7 +87,7 @@ def users_list() -> None:
 @users.command("disable")
 @click.argument("email")
 def users_disable(email: str) -> None:
-    """Disable an account: it cannot sign in, and its open sessions stop at their next request."""
+    """Desactiva una cuenta: no puede iniciar sesión y sus sesiones abiertas terminan en su próxima solicitud."""
     from application.users import disable_user
     from matching.errors import NotFound
     from scripts.cli import open_driver
@@ -102,7 +103,7 @@ def users_disable(email: str) -> None:
 @users.command("enable")
 @click.argument("email")
 def users_enable(email: str) -> None:
-    """Enable a disabled account again."""
+    """Vuelve a activar una cuenta desactivada."""
     from application.users import enable_user
     from matching.errors import NotFound
     from scripts.cli import open_driver
@@ -117,9 +118,10 @@ def users_enable(email: str) -> None:
 
 @users.command("demo")
 @click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), default=Path(".data/demo-users.env"),
-              show_default=True, help="Where to write the demo people's e-mails and passwords.")
+              show_default=True, help="Dónde escribir los correos y contraseñas de las personas de demostración.")
 def users_demo(path: Path) -> None:
-    """Ensure a demo admin, advisor and buyer can sign in; write their e-mails and passwords to a file."""
+    """Asegura que un admin, un asesor y un comprador de demostración puedan ingresar; escribe sus correos
+    y contraseñas en un archivo."""
     from scripts.cli import open_driver
     from scripts.demo.keys import NoDemoData
     from scripts.demo.users import ensure_demo_users

@@ -17,16 +17,18 @@ from application.jobs import KINDS, STATUSES
 
 @click.command()
 @click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
-              help="Jobs this worker runs at once.")
+              help="Trabajos que este proceso ejecuta a la vez.")
 @click.option("--worker-type", type=click.Choice(["process", "thread"]), default="process", show_default=True,
-              help="process: each job in its own process, replaced if it dies; thread: all in this process.")
+              help="process: cada trabajo en su propio proceso, reemplazado si muere; thread: todos en este proceso.")
 @click.option("--pid-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write this process's id here (`make stop` reads it).")
+              help="Escribir aquí el id de este proceso (lo lee `make stop`).")
 def worker(workers: int, worker_type: str, pid_file: Path | None) -> None:
-    """Run jobs (imports, training, reports, duplicate scans) from the queue until stopped (Ctrl-C or SIGTERM).
+    """Ejecuta los trabajos de la cola (importaciones, entrenamiento, informes, búsqueda de duplicados)
+    hasta que se lo detenga (Ctrl-C o SIGTERM).
 
-    The queue is Redis when REDIS_URL is set (start workers on any number of hosts), else a SQLite file in
-    ENCADENA_DATA_DIR (workers on this host). Every worker also re-queues jobs whose worker died.
+    La cola es Redis si REDIS_URL está definida (procesos en cualquier número de máquinas) o, si no, un
+    archivo SQLite en ENCADENA_DATA_DIR (procesos en esta máquina). Cada proceso también vuelve a encolar
+    los trabajos cuyo proceso murió.
     """
     from application.job_queue import make_consumer
     from application.settings import Settings
@@ -48,7 +50,7 @@ def worker(workers: int, worker_type: str, pid_file: Path | None) -> None:
 
 @click.group()
 def jobs() -> None:
-    """Jobs (imports, training, reports, duplicate scans) and their state."""
+    """Trabajos (importaciones, entrenamiento, informes, búsqueda de duplicados) y su estado."""
 
 
 @jobs.command("list")
@@ -56,7 +58,7 @@ def jobs() -> None:
 @click.option("--status", type=click.Choice(STATUSES))
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 def jobs_list(kind: str | None, status: str | None, limit: int) -> None:
-    """The latest jobs, newest first: id, kind, status, progress, attempts, created, error."""
+    """Los últimos trabajos, el más nuevo primero: id, tipo, estado, avance, intentos, creación y error."""
     from graph_schema.jobs import list_jobs
     from scripts.cli import open_driver
 
@@ -71,7 +73,7 @@ def jobs_list(kind: str | None, status: str | None, limit: int) -> None:
 @jobs.command("show")
 @click.argument("job_id")
 def jobs_show(job_id: str) -> None:
-    """A job's whole record as JSON (params, progress, result, error)."""
+    """El registro completo de un trabajo en JSON (parámetros, avance, resultado, error)."""
     from graph_schema.jobs import get_job
     from scripts.cli import open_driver
 
