@@ -16,6 +16,15 @@ from __future__ import annotations
 
 from typing import LiteralString
 
+# Links firm ``f`` (bound) to the cell of each of its classes in its comuna, creating missing cells.
+_LINK_CELLS: LiteralString = """
+  MATCH (f)-[:LOCATED_IN]->(c:Comuna)
+  MATCH (f)-[:OPERATES_IN]->(s:Sector)
+  MERGE (x:Cell {key: s.code + '|' + c.cut})
+  ON CREATE SET x.code = s.code, x.cut = c.cut
+  MERGE (f)-[:IN_CELL]->(x)
+"""
+
 # The cells of firm ``f`` (bound) made equal to its classes x its comuna: stale links removed, missing
 # ones created. Idempotent: a firm whose sectors and comuna did not change keeps its links.
 SYNC_CELLS: LiteralString = """
@@ -25,13 +34,7 @@ CALL (f) {
      OR NOT EXISTS { (f)-[:OPERATES_IN]->(:Sector {code: x.code}) }
   DELETE old
 }
-CALL (f) {
-  MATCH (f)-[:LOCATED_IN]->(c:Comuna)
-  MATCH (f)-[:OPERATES_IN]->(s:Sector)
-  MERGE (x:Cell {key: s.code + '|' + c.cut})
-  ON CREATE SET x.code = s.code, x.cut = c.cut
-  MERGE (f)-[:IN_CELL]->(x)
-}
+CALL (f) {""" + _LINK_CELLS + """}
 """
 
 # For a bulk CREATE of firms collected as ``firms`` (a list bound in the query): ``$in_cell`` lists
@@ -51,13 +54,7 @@ CALL (firms) {
 # Migration 130: the cells of every firm already in the graph, in batches (an implicit transaction).
 BUILD_ALL_CELLS: LiteralString = """
 MATCH (f:Firm)
-CALL (f) {
-  MATCH (f)-[:LOCATED_IN]->(c:Comuna)
-  MATCH (f)-[:OPERATES_IN]->(s:Sector)
-  MERGE (x:Cell {key: s.code + '|' + c.cut})
-  ON CREATE SET x.code = s.code, x.cut = c.cut
-  MERGE (f)-[:IN_CELL]->(x)
-} IN TRANSACTIONS OF 10000 ROWS
+CALL (f) {""" + _LINK_CELLS + """} IN TRANSACTIONS OF 10000 ROWS
 """
 
 
