@@ -179,3 +179,22 @@ def test_map_fits_a_phone_without_sideways_scrolling(new_page, sample_url):
     assert box["height"] > 200  # drawn at its aspect ratio, not squashed
     assert horizontal_overflow(page) == 0
     screenshot(svg_map, "pages-base-phone-map")
+
+
+def test_pagination_links_keep_the_filters_and_stop_at_the_ends():
+    app = Flask(__name__)
+    pages = make_blueprint()
+    pages.add_url_rule("/firms", "firm_search", lambda: "")  # a paged list (the real one needs Neo4j)
+    app.register_blueprint(pages)
+    page = '{% import "macros/filters.html" as filters %}{{ filters.pagination("pages.firm_search", page, pages) }}'
+    with app.test_request_context("/app/firms?q=pan&region=06&page=2"):
+        middle = render_template_string(page, page=2, pages=3)
+        first = render_template_string(page, page=1, pages=3)
+        last = render_template_string(page, page=3, pages=3)
+        single = render_template_string(page, page=1, pages=1)
+    assert re.search(r'href="/app/firms\?q=pan&amp;region=06&amp;page=1" rel="prev">Anterior', middle)
+    assert re.search(r'href="/app/firms\?q=pan&amp;region=06&amp;page=3" rel="next">Siguiente', middle)
+    assert "Página 2 de 3" in middle
+    assert 'rel="prev"' not in first and 'rel="next"' in first
+    assert 'rel="next"' not in last and 'rel="prev"' in last
+    assert "pagination" not in single
