@@ -336,6 +336,35 @@ def make_import_csv(firms: int, seed: int, first_number: int, taken: frozenset[i
     return out.getvalue().encode("utf-8")
 
 
+def _rss_mib() -> float:
+    """This process's resident memory now (Linux ``/proc``), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class _MemoryTrace:
+    """The import's resident memory at each tenth of its written batches: flat means no growth per batch."""
+
+    def __init__(self) -> None:
+        self.after_parse = 0.0
+        self.at_tenths: dict[int, float] = {}
+        self.peak = 0.0
+
+    def sample(self, done: int, total: int) -> None:
+        rss = _rss_mib()
+        self.peak = max(self.peak, rss)
+        tenth = done * 10 // max(total, 1)
+        self.at_tenths.setdefault(tenth, round(rss))
+
+    def as_dict(self) -> dict:
+        written = [self.at_tenths[k] for k in sorted(self.at_tenths)]
+        return {"after_parse_mib": round(self.after_parse), "peak_mib": round(self.peak),
+                "at_each_tenth_of_the_write_mib": written,
+                "growth_during_write_mib": (max(written) - written[0]) if written else 0}
+
+
 def _delete_bench_firms(driver, source: str) -> int:
     deleted = 0
     while True:
@@ -399,11 +428,19 @@ def run_import_bench(driver, firms: int, baseline_firms: int, seed: int, batch_s
                 warm_up = pool.submit(_warm_up, warm_up_firms, seed + 2, taken, batch_size, now).result()
             progress.update(warm_task, completed=1)
 
+        memory = _MemoryTrace()
+
+        def traced(stage: str, done: int, total: int) -> None:
+            if stage == "write":
+                memory.sample(done, total)
+            update(stage, done, total)
+
         started = time.perf_counter()
         parsed = parse_import(data, catalog, on_progress=lambda done, total: update("read", done, total))
         parse_seconds = time.perf_counter() - started
+        memory.after_parse = _rss_mib()
         report = import_firms(driver, parsed, now=now, source=BENCH_SOURCE, batch_size=batch_size,
-                              on_progress=update)
+                              on_progress=traced)
         import_seconds = time.perf_counter() - started
 
         base_task = progress.add_task("Baseline: one MERGE per row", total=baseline_firms)
@@ -434,7 +471,8 @@ def run_import_bench(driver, firms: int, baseline_firms: int, seed: int, batch_s
         "import": {"firms": report.created, "rejected_rows": report.rejected_rows, "seconds": round(import_seconds, 2),
                    "firms_per_second": round(rate), "parse_seconds": round(parse_seconds, 2),
                    "stages": {k: round(v, 2) for k, v in report.timings.items()},
-                   "possible_duplicates": len(report.possible_duplicates), "relationships": rels},
+                   "possible_duplicates": len(report.possible_duplicates), "relationships": rels,
+                   "memory": memory.as_dict()},
         "reimport_same_file": {"created": again.created, "updated": again.updated, "unchanged": again.unchanged,
                                "seconds": round(second_seconds, 2)},
         "baseline_merge_per_row": {"firms": len(sample_parsed.rows), "seconds": round(baseline_seconds, 2),
@@ -480,6 +518,9 @@ def bench_import(firms: int, baseline_firms: int, seed: int, batch_size: int, ke
         f"{k} {v}" for k, v in imp["stages"].items())
         + f". Relationships: {rels['located_in']:,} LOCATED_IN, {rels['operates_in']:,} OPERATES_IN, "
         f"{rels['holds']:,} HOLDS. Same file again: {result['reimport_same_file']}.")
+    mem = imp["memory"]
+    console.print(f"Memory of this process (RSS, MiB): {mem['after_parse_mib']:,} after parsing, at each tenth of "
+                  f"the batches written {mem['at_each_tenth_of_the_write_mib']}, peak {mem['peak_mib']:,}.")
     console.print(f"Speed-up over the baseline: {result['speedup']}x. Target ≥ {MIN_IMPORT_RATE:,.0f} firms/s: "
                   + ("met" if result["targets"]["met"] else "NOT met"))
     data = {**result, "finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": _machine()}
