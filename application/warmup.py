@@ -7,24 +7,33 @@ planner's counts on its first requests and met every product text for the first 
 
 - ``warm_page_cache`` (``encadena neo4j start``): reads the firm graph once, recorded in the graph so
   ``/readyz`` says "warming" meanwhile.
-- ``warm_matching`` (a gunicorn worker, before it accepts connections): plans every shape the candidate
-  query takes, then ranks a sample of open needs exactly as requests do.
+- ``warm_plans`` (gunicorn's master, before it forks the workers): plans every shape the candidate query
+  takes, once for the whole server.
+- ``warm_matching`` (a gunicorn worker, before it accepts connections): the same shapes (found planned),
+  then ranks a sample of open needs exactly as requests do.
+- ``record_worker_state`` / ``siblings_warming``: the workers of one gunicorn tell each other whether they
+  are warm, through a directory the master makes (``WORKERS_DIR_ENV``; a file per worker, named by its
+  pid, holding "warming" or "warm"), so ``/readyz`` waits for all of them: a warm worker answering while
+  its siblings still warm would share the two cores with them.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from neo4j import RoutingControl
 
 from application.access import Viewer
 from graph_schema import warmup as warmup_repo
-from graph_schema.candidates import candidate_query
+from graph_schema.candidates import candidate_query, planner_counts
 from graph_schema.driver import Graph
+from graph_schema.reference import fetch_catalog
 from matching.candidates import CandidatePlan, PlannerCounts, SearchArea, Walk, rings_of, search_area
 from matching.catalog import Catalog
 from matching.ranker import Ranker
@@ -37,6 +46,7 @@ WARM_DEADLINE_S = 90.0
 # Needs read to find one area of each kind (one, two and three sector tiers) for the query shapes.
 _SHAPE_SAMPLE = 200
 _WARM_STAFF = Viewer(role="admin", id="warm-up")
+WORKERS_DIR_ENV = "ENCADENA_WORKERS_DIR"
 
 OPEN_NEEDS = ("MATCH (n:Need {status: 'open'}) WITH n ORDER BY n.id LIMIT $limit "
               "RETURN n.id AS id, n.radius_km AS radius, "
@@ -73,6 +83,48 @@ def page_cache_state(graph: Graph) -> str | None:
         return None
 
 
+def _workers_dir() -> Path | None:
+    path = os.environ.get(WORKERS_DIR_ENV)
+    return Path(path) if path else None
+
+
+def record_worker_state(pid: int, state: str) -> None:
+    """Tell the sibling workers that worker ``pid`` is "warming" or "warm" (no-op outside gunicorn)."""
+    folder = _workers_dir()
+    if folder is None:
+        return
+    scratch = folder / f".{pid}.tmp"
+    scratch.write_text(state)
+    scratch.replace(folder / str(pid))  # atomic: a reader sees the old state or the new one
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def siblings_warming() -> int:
+    """How many other live workers of this gunicorn are still warming (0 outside gunicorn)."""
+    folder = _workers_dir()
+    if folder is None or not folder.is_dir():
+        return 0
+    warming = 0
+    for entry in folder.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            state = entry.read_text()
+        except OSError:
+            continue
+        warming += state == "warming" and _alive(int(entry.name))
+    return warming
+
+
 def _open_needs(graph: Graph, limit: int) -> list[dict]:
     records, _, _ = graph.execute_query(OPEN_NEEDS, limit=limit, routing_=RoutingControl.READ)
     return [dict(r) for r in records]
@@ -103,6 +155,15 @@ def plan_query_shapes(graph: Graph, catalog: Catalog, counts: PlannerCounts, nee
             graph.execute_query(query, params, routing_=RoutingControl.READ)
             planned += 1
     return planned
+
+
+def warm_plans(graph: Graph) -> dict:
+    """Plan every candidate query shape once for the whole server (gunicorn's master runs it before it
+    forks the workers): Neo4j's plan cache is shared, so the workers' own warm-ups then find every plan
+    made instead of planning the same shapes at once on the same two cores."""
+    started = time.monotonic()
+    shapes = plan_query_shapes(graph, fetch_catalog(graph), planner_counts(graph), _open_needs(graph, _SHAPE_SAMPLE))
+    return {"query_shapes": shapes, "seconds": round(time.monotonic() - started, 1)}
 
 
 def warm_matching(graph: Graph, catalog: Catalog, ranker: Ranker, counts: PlannerCounts,

@@ -138,25 +138,25 @@ RETURN candidates"""
 # Candidate selection: large firms (and, for a mandatory requirement, firms without every
 # certification valid today) out. Only firms carry size_segment, so the size test also drops
 # buyers, which operate in sectors too.
-_KEEP: LiteralString = """f.size_segment <> 'grande' AND (NOT $mandatory OR all(code IN $required WHERE EXISTS {
+_KEEP: LiteralString = """f.size_segment <> 'grande' AND (NOT $mandatory OR all(code IN $p.required WHERE EXISTS {
         MATCH (f)-[h:HOLDS]->(:Certification {code: code})
         WHERE h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today)) }))"""
 
 # Given firms ``f`` in comuna ``c`` reached through sectors ``s`` of the area: each firm at its best
 # tier, the kept ones in (tier, km, RUT) order up to $cap, with their attributes.
-_BEST_TIER_FIRST: LiteralString = """WITH f, c, min($tiers[s.code]) AS tier
+_BEST_TIER_FIRST: LiteralString = """WITH f, c, min($p.tiers[s.code]) AS tier
 WHERE """ + _KEEP + """
-WITH f, c, tier ORDER BY tier, $km[c.cut], f.rut LIMIT $cap
+WITH f, c, tier ORDER BY tier, $p.km[c.cut], f.rut LIMIT $cap
 """ + CANDIDATE_CHUNKS
 
 # The reference query: from the sectors (index seek) to their firms, kept when their comuna is in
 # the area, best tier per firm, then the $cap nearest firms of the closest tiers.
-# $codes: ISIC classes of every tier; $tiers: code -> 0 own, 1 same group, 2 same division;
-# $cuts: comunas of the area; $km: cut -> km from the need's comuna.
+# $p.codes: ISIC classes of every tier; $p.tiers: code -> 0 own, 1 same group, 2 same division;
+# $p.cuts: comunas of the area; $p.km: cut -> km from the need's comuna.
 CANDIDATES: LiteralString = """
-MATCH (a:Comuna) WHERE a.cut IN $cuts
+MATCH (a:Comuna) WHERE a.cut IN $p.cuts
 WITH collect(a) AS area
-MATCH (s:Sector) WHERE s.code IN $codes
+MATCH (s:Sector) WHERE s.code IN $p.codes
 MATCH (s)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c)
 WHERE c IN area
 """ + _BEST_TIER_FIRST
@@ -168,33 +168,33 @@ WHERE c IN area
 # (``matching.candidates.Walk``); Sector and Comuna nodes are dense, so listing a sector's or a
 # comuna's firms costs about one db hit per firm, while finding a firm's own comuna or sectors
 # walks all its relationships (~6 db hits in the demo data).
-_TIER_CODES: tuple[LiteralString, ...] = ("$codes0", "$codes1", "$codes2")
+_TIER_CODES: tuple[LiteralString, ...] = ("$p.codes0", "$p.codes1", "$p.codes2")
 
 # From the tier's sectors, checking each firm's comuna (cheap when the tier has few firms).
 _WALK_SECTORS_HEAD: LiteralString = """
-  MATCH (a:Comuna) WHERE a.cut IN $cuts
+  MATCH (a:Comuna) WHERE a.cut IN $p.cuts
   WITH collect(a) AS area
   MATCH (s:Sector) WHERE s.code IN """
 _WALK_SECTORS_TAIL: LiteralString = """
   MATCH (s)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c)
   WHERE c IN area AND """ + _KEEP + """
-  WITH DISTINCT f, c ORDER BY $km[c.cut], f.rut
+  WITH DISTINCT f, c ORDER BY $p.km[c.cut], f.rut
   RETURN f, c"""
 
 # The tier's firms and the area's firms, hash-joined (cheap when both lists are long).
 _WALK_JOIN_HEAD: LiteralString = """
   MATCH (s:Sector)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c:Comuna)
   USING JOIN ON f
-  WHERE c.cut IN $cuts AND s.code IN """
+  WHERE c.cut IN $p.cuts AND s.code IN """
 _WALK_JOIN_TAIL: LiteralString = """
   WITH DISTINCT f, c WHERE """ + _KEEP + """
-  WITH f, c ORDER BY $km[c.cut], f.rut
+  WITH f, c ORDER BY $p.km[c.cut], f.rut
   RETURN f, c"""
 
-# Rings of comunas outward ($rings), checking each firm's sectors, stopping when enough are found
+# Rings of comunas outward ($p.rings), checking each firm's sectors, stopping when enough are found
 # (cheap when the tier is dense near the need).
 _WALK_RINGS_HEAD: LiteralString = """
-  UNWIND $rings AS ring
+  UNWIND $p.rings AS ring
   CALL (ring) {
     MATCH (w:Sector) WHERE w.code IN """
 _WALK_RINGS_TAIL: LiteralString = """
@@ -202,15 +202,15 @@ _WALK_RINGS_TAIL: LiteralString = """
     MATCH (c:Comuna) WHERE c.cut IN ring
     MATCH (c)<-[:LOCATED_IN]-(f)-[:OPERATES_IN]->(s)
     WHERE s IN wanted AND """ + _KEEP + """
-    WITH DISTINCT f, c ORDER BY $km[c.cut], f.rut
+    WITH DISTINCT f, c ORDER BY $p.km[c.cut], f.rut
     RETURN f, c
   }
   RETURN f, c"""
 
-# Rings of comunas outward ($rings), reading in each the tier's (class, comuna) cells (graph_schema/cells.py),
+# Rings of comunas outward ($p.rings), reading in each the tier's (class, comuna) cells (graph_schema/cells.py),
 # stopping when enough are found: only firms of the tier in the area are ever read.
 _WALK_CELLS_HEAD: LiteralString = """
-  UNWIND $rings AS ring
+  UNWIND $p.rings AS ring
   CALL (ring) {
     UNWIND ring AS cut
     MATCH (c:Comuna {cut: cut})
@@ -218,7 +218,7 @@ _WALK_CELLS_HEAD: LiteralString = """
 _WALK_CELLS_TAIL: LiteralString = """ AS code
     MATCH (x:Cell {key: code + '|' + cut})<-[:IN_CELL]-(f)
     WHERE """ + _KEEP + """
-    WITH DISTINCT f, c ORDER BY $km[c.cut], f.rut
+    WITH DISTINCT f, c ORDER BY $p.km[c.cut], f.rut
     RETURN f, c
   }
   RETURN f, c"""
@@ -235,12 +235,12 @@ _WALKS: dict[Walk, tuple[LiteralString, LiteralString]] = {
 # dense, so listing them costs about one db hit each), keep the valid ones in the area, then rank
 # every tier at once exactly as the reference query does.
 CERTIFIED_FIRST: LiteralString = """
-MATCH (a:Comuna) WHERE a.cut IN $cuts
+MATCH (a:Comuna) WHERE a.cut IN $p.cuts
 WITH collect(a) AS area
 MATCH (:Certification {code: $start})<-[h:HOLDS]-(f)
 WHERE h.status = 'valid' AND (h.valid_until IS NULL OR h.valid_until >= date($today))
 MATCH (f)-[:LOCATED_IN]->(c) WHERE c IN area
-MATCH (f)-[:OPERATES_IN]->(s) WHERE s.code IN $codes
+MATCH (f)-[:OPERATES_IN]->(s) WHERE s.code IN $p.codes
 """ + _BEST_TIER_FIRST
 
 
@@ -263,7 +263,7 @@ def planned_query(plan: CandidatePlan) -> LiteralString:
 POOL_COUNT: LiteralString = """
 MATCH (s:Sector)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c:Comuna)
 USING JOIN ON f
-WHERE s.code IN $codes AND c.cut IN $cuts
+WHERE s.code IN $p.codes AND c.cut IN $p.cuts
 WITH DISTINCT f WHERE f.size_segment <> 'grande'
 RETURN count(f) AS n
 """
@@ -290,7 +290,7 @@ MATCH (f:Firm {rut: rut})-[:LOCATED_IN]->(c:Comuna)
 
 # The naive baseline of the benchmark: every firm of the sectors, nationwide, no cap.
 SECTOR_FIRMS: LiteralString = """
-MATCH (s:Sector) WHERE s.code IN $codes
+MATCH (s:Sector) WHERE s.code IN $p.codes
 MATCH (s)<-[:OPERATES_IN]-(f:Firm)-[:LOCATED_IN]->(c:Comuna)
 WITH DISTINCT f, c
 """ + CANDIDATE_LIST
@@ -300,11 +300,11 @@ WITH DISTINCT f, c
 # counted per comuna first, so distances are computed once per comuna, not per firm.
 DIAGNOSE_POOL: LiteralString = """
 MATCH (origin:Comuna {cut: $origin})
-MATCH (s:Sector) WHERE s.code IN $codes
+MATCH (s:Sector) WHERE s.code IN $p.codes
 MATCH (s)<-[:OPERATES_IN]-(f)-[:LOCATED_IN]->(c)
 WHERE f.size_segment <> 'grande'
 WITH origin, c, count(DISTINCT f) AS firms
-WITH origin, c, firms, c.cut IN $cuts AS inside
+WITH origin, c, firms, c.cut IN $p.cuts AS inside
 WITH sum(CASE WHEN inside THEN firms ELSE 0 END) AS in_radius,
      sum(CASE WHEN inside THEN 0 ELSE firms END) AS outside_count,
      collect(CASE WHEN NOT inside THEN [point.distance(c.location, origin.location), c.cut] END) AS outside
@@ -321,20 +321,29 @@ def fetch_need_context(driver: Graph, need_id: str) -> dict | None:
     return {"need": records[0]["need"], "buyer": records[0]["buyer"]}
 
 
+def area_lists(codes: list[str], cuts: list[str]) -> dict:
+    """A search area's lists as the one map parameter ``$p`` (see ``candidate_query``)."""
+    return {"codes": codes, "cuts": cuts}
+
+
 def candidate_query(*, codes: list[str], tiers: dict[str, int], cuts: list[str], km: dict[str, float],
                     required: list[str], mandatory: bool, today: date, cap: int, plan: CandidatePlan | None = None,
                     chunk: int = CANDIDATE_CHUNK) -> tuple[LiteralString, dict]:
     """The candidate query for a search area and its parameters: the planned query with a ``plan``
-    (``matching.candidates.plan_candidates``), otherwise the reference query."""
-    params = {
-        "codes": codes, "tiers": tiers, "cuts": cuts, "km": km, "required": required, "mandatory": mandatory,
-        "today": today.isoformat(), "cap": cap, "chunk": chunk,
-        "rings": [list(r) for r in plan.rings] if plan else [], "start": plan.start if plan else None,
-    }
-    if plan is None:
-        return CANDIDATES, params
-    params.update({f"codes{i}": list(c) for i, c in enumerate(plan.tier_codes)})
-    return planned_query(plan), params
+    (``matching.candidates.plan_candidates``), otherwise the reference query.
+
+    The lists and maps go in one map parameter, ``$p``: Neo4j keys a cached plan by each top-level
+    list's size class (1, 2-10, 11-100, 101-1000...), so with eight lists the same query text met
+    dozens of size combinations, and each first meeting cost a new plan (~250 ms at 100,000 firms,
+    the slow first minutes after a restart). A map's contents do not enter the key: one plan per shape.
+    """
+    lists = {"codes": codes, "tiers": tiers, "cuts": cuts, "km": km, "required": required,
+             "rings": [list(r) for r in plan.rings] if plan else []}
+    if plan is not None:
+        lists.update({f"codes{i}": list(c) for i, c in enumerate(plan.tier_codes)})
+    params = {"p": lists, "mandatory": mandatory, "today": today.isoformat(), "cap": cap, "chunk": chunk,
+              "start": plan.start if plan else None}
+    return (CANDIDATES if plan is None else planned_query(plan)), params
 
 
 def fetch_need(driver: Graph, need_id: str) -> dict | None:
@@ -387,7 +396,7 @@ def fetch_firms(driver: Graph, ruts: list[str]) -> list[dict]:
 
 def fetch_sector_firms(driver: Graph, codes: list[str]) -> list[dict]:
     """Every firm operating in ``codes`` with its attributes (the benchmark's naive baseline)."""
-    records, _, _ = driver.execute_query(SECTOR_FIRMS, codes=codes, routing_=RoutingControl.READ)
+    records, _, _ = driver.execute_query(SECTOR_FIRMS, p={"codes": codes}, routing_=RoutingControl.READ)
     return records[0]["candidates"] if records else []
 
 
@@ -395,7 +404,7 @@ def pool_count(driver: Graph, *, codes: list[str], cuts: list[str]) -> int:
     """Non-large firms of ``codes`` located in ``cuts``, before any certification filter."""
     if not codes or not cuts:
         return 0
-    records, _, _ = driver.execute_query(POOL_COUNT, codes=codes, cuts=cuts, routing_=RoutingControl.READ)
+    records, _, _ = driver.execute_query(POOL_COUNT, p=area_lists(codes, cuts), routing_=RoutingControl.READ)
     return records[0]["n"]
 
 
@@ -404,7 +413,7 @@ def diagnose_pool(driver: Graph, *, origin: str, codes: list[str], cuts: list[st
     if not codes:
         return {"in_radius": 0, "outside_count": 0, "nearest_km": None, "nearest_cut": None}
     records, _, _ = driver.execute_query(
-        DIAGNOSE_POOL, origin=origin, codes=codes, cuts=cuts, routing_=RoutingControl.READ
+        DIAGNOSE_POOL, origin=origin, p=area_lists(codes, cuts), routing_=RoutingControl.READ
     )
     row = records[0]
     nearest = row["nearest"]

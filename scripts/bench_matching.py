@@ -49,9 +49,13 @@ def _free_port() -> int:
 class Gunicorn:
     """gunicorn serving ``create_app()`` on a free loopback port, as ``make run`` does."""
 
-    def __init__(self, workers: int | None, extra_env: dict[str, str] | None = None, code_dir: Path | None = None):
+    def __init__(self, workers: int | None, extra_env: dict[str, str] | None = None, code_dir: Path | None = None,
+                 probe: str = "/healthz"):
         """``code_dir``: serve the code of another checkout (e.g. ``git archive main``) with this environment,
-        so a benchmark can time the code before a change beside it in the same run."""
+        so a benchmark can time the code before a change beside it in the same run. ``probe``: the path
+        that must answer 200 before the server counts as started (``/readyz``: as a load balancer would
+        wait, every worker warm)."""
+        self.probe = probe
         import requests  # a dev dependency: only the benchmark needs an HTTP client
 
         self._requests = requests
@@ -84,10 +88,11 @@ class Gunicorn:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
             try:
-                if self._requests.get(f"{self.url}/healthz", timeout=1).ok:
+                if self._requests.get(f"{self.url}{self.probe}", timeout=1).ok:
                     return self
             except self._requests.RequestException:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         self.proc.kill()
         raise click.ClickException(f"gunicorn did not start within {STARTUP_TIMEOUT_S} s")
 

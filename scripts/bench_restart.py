@@ -3,8 +3,9 @@
 For the code before a change (``--baseline-code DIR``, e.g. ``git archive main``) and for this code, in
 that order, on the same data: stop the local Neo4j, start it with that code's own launcher (this
 code's ``encadena neo4j start`` warms the page cache; the baseline's does not), start gunicorn with
-that code (this code's workers warm themselves before they accept connections), then one client asks
-for the matches (limit 20) of ``--requests`` open needs in a seeded random order, one after another.
+that code (this code's workers warm themselves before they accept connections), wait until ``/readyz``
+answers 200 (when a load balancer would send traffic), then one client asks for the matches (limit 20)
+of ``--requests`` open needs in a seeded random order, one after another.
 Reported: how long each start took, and p50/p95/p99 of the first 60 and of all the requests, beside
 the same figures of the other code. Results go to ``bench/results/restart-<time>.md``.
 
@@ -77,10 +78,11 @@ def _run(label: str, code_dir: Path, key: str, needs: list[str], console: Consol
     console.print(f"{label}: restarting Neo4j and gunicorn")
     load_before = os.getloadavg()[0]
     neo4j_s = _restart_neo4j(code_dir, console)
-    server = Gunicorn(None, code_dir=None if code_dir == REPO_ROOT else code_dir)
+    # Traffic starts when /readyz says ready, as a load balancer's health check would let it through.
+    server = Gunicorn(None, code_dir=None if code_dir == REPO_ROOT else code_dir, probe="/readyz")
     with server:
         web_s = time.monotonic() - server.started
-        console.print(f"  gunicorn answered after {web_s:.1f} s; {len(needs)} requests, one client")
+        console.print(f"  gunicorn ready (/readyz 200) after {web_s:.1f} s; {len(needs)} requests, one client")
         latencies, errors = _first_requests(server.url, key, needs)
     first = latencies[:FIRST]
     return {"label": label, "neo4j_start_s": round(neo4j_s, 1), "web_start_s": round(web_s, 1),
@@ -118,7 +120,7 @@ def bench_restart(count: int, baseline_code: Path | None, seed: int) -> None:
         with open_driver() as driver:
             revoke_key(driver, key_id)
     table = Table(title=f"After a restart: {count} requests of one client, {firms:,} firms (ms)")
-    for col in ("code", "Neo4j start s", "web start s", "errors", "first 60 p50", "p95", "p99", "all p50", "p95",
+    for col in ("code", "Neo4j start s", "web ready s", "errors", "first 60 p50", "p95", "p99", "all p50", "p95",
                 "p99", "max", "load avg"):
         table.add_column(col, justify="right")
     for r in runs:

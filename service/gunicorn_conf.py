@@ -1,6 +1,10 @@
 """gunicorn settings for Encadena: loopback by default, stateless workers, driver made after fork."""
 
 import gc
+import logging
+import os
+import shutil
+import tempfile
 
 from application.settings import Settings
 
@@ -19,6 +23,41 @@ errorlog = "-"
 loglevel = _settings.log_level
 
 
+def when_ready(server):
+    """In the master, before it forks the workers: a directory where the workers tell each other whether
+    they are warm (``/readyz`` waits for all of them), and every candidate query shape planned once
+    (``application.warmup.warm_plans``) so the workers, warming at once, find the plans made."""
+    from application.warmup import WORKERS_DIR_ENV
+
+    os.environ[WORKERS_DIR_ENV] = tempfile.mkdtemp(prefix="encadena-workers-")
+    if not _settings.warm_workers:
+        return
+    from application.warmup import warm_plans
+    from graph_schema.driver import graph_from_settings
+
+    log = logging.getLogger("gunicorn.error")
+    try:
+        # Its own driver, closed before the fork: each worker opens its own afterwards.
+        with graph_from_settings(_settings) as graph:
+            done = warm_plans(graph)
+    except Exception as exc:  # noqa: BLE001 - Neo4j not up yet: the workers warm (or not) on their own
+        log.warning("Query plans not warmed before the workers start: %s", exc)
+        return
+    log.info("Query plans warmed before the workers start: %s", done)
+
+
+def post_fork(server, worker):
+    from application.warmup import record_worker_state
+
+    record_worker_state(worker.pid, "warming" if _settings.warm_workers else "warm")
+
+
+def on_exit(server):
+    from application.warmup import WORKERS_DIR_ENV
+
+    shutil.rmtree(os.environ.get(WORKERS_DIR_ENV, ""), ignore_errors=True)
+
+
 def post_worker_init(worker):
     """Warm the worker before it accepts a connection (``service.warmup``: catalog, model, planner
     counts, every candidate query shape planned, a sample of open needs ranked), so the first requests
@@ -27,8 +66,10 @@ def post_worker_init(worker):
     then walk only what requests create. Without it, an occasional full collection during a match
     request added 10-30 ms (the p95 tail).
     """
+    from application.warmup import record_worker_state
     from service.warmup import warm_worker
 
     if _settings.warm_workers:
         warm_worker(worker.wsgi, tick=worker.notify)
+    record_worker_state(worker.pid, "warm")
     gc.freeze()

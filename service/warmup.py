@@ -2,7 +2,8 @@
 
 It loads what it keeps between requests (the catalog, the served ranker, the planner's counts) and ranks
 a sample of open needs (``application.warmup.warm_matching``). ``/readyz`` says "warming" while a worker
-warms (when warming runs beside traffic, as under ``flask run``) or while ``encadena neo4j start`` still
+warms (when warming runs beside traffic, as under ``flask run``), while a sibling worker of the same
+gunicorn still warms (``application.warmup.siblings_warming``) or while ``encadena neo4j start`` still
 warms Neo4j's page cache.
 """
 

@@ -207,17 +207,19 @@ class Gunicorn:
                 cwd=REPO, env=full_env, stdout=subprocess.DEVNULL, stderr=log,
             )
 
-    def wait(self) -> str:
+    def wait(self, probe: str = "/healthz") -> str:
+        """The URL once ``probe`` answers 200 (``/readyz``: every worker warm, as a load balancer waits)."""
         # Workers import scikit-learn before they answer: allow for a busy 2-core machine.
         deadline = time.monotonic() + LIVE_START_TIMEOUT_S
         while time.monotonic() < deadline:
             try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                if requests.get(f"{self.url}{probe}", timeout=1).ok:
                     return self.url
             except requests.RequestException:  # refused while binding, or a read timeout while workers boot
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         self.stop()
-        pytest.fail(f"gunicorn did not answer /healthz within {LIVE_START_TIMEOUT_S} s: {self.log_path.read_text()}")
+        pytest.fail(f"gunicorn did not answer {probe} within {LIVE_START_TIMEOUT_S} s: {self.log_path.read_text()}")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -232,7 +234,7 @@ class Gunicorn:
 def live_url(driver, settings, data_dir, job_worker, tmp_path_factory):
     """gunicorn with two workers, as ``make run`` serves, for the tests that need real processes."""
     server = Gunicorn(app_env(settings, data_dir), tmp_path_factory.mktemp("gunicorn"))
-    yield server.wait()
+    yield server.wait("/readyz")
     server.stop()
 
 

@@ -68,3 +68,27 @@ def test_a_worker_warms_before_it_takes_traffic(app, seeded_open_need):
     assert ticks, "the worker tells gunicorn it is alive while it warms"
     with app.app_context():
         assert warm_state() == "warm"
+
+
+def test_readyz_waits_for_every_worker_of_the_server(client, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from application.warmup import WORKERS_DIR_ENV, record_worker_state
+
+    monkeypatch.setenv(WORKERS_DIR_ENV, str(tmp_path))
+    sibling = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    try:
+        record_worker_state(gone.pid, "warming")  # a worker that died while warming holds nothing up
+        assert client.get("/readyz").status_code == 200
+        record_worker_state(sibling.pid, "warming")
+        response = client.get("/readyz")
+        assert response.status_code == 503 and response.json["readiness"] == "warming"
+        assert "otros procesos" in response.json["reason"]
+        record_worker_state(sibling.pid, "warm")
+        assert client.get("/readyz").status_code == 200
+    finally:
+        sibling.kill()
+        sibling.wait()

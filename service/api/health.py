@@ -64,17 +64,21 @@ def _why(exc: Exception) -> str:
 
 WARMING_REASONS = {
     "worker": "este proceso planifica las consultas y ordena una muestra de necesidades",
+    "siblings": "otros procesos del servidor aún planifican las consultas y ordenan una muestra de necesidades",
     "page_cache": "Neo4j carga las empresas y sus relaciones en memoria",
 }
 
 
 def _warming(driver) -> str | None:
-    """What is still warming after a restart: this worker, Neo4j's page cache, or nothing."""
-    from application.warmup import page_cache_state
+    """What is still warming after a restart: this worker, another worker of this server, Neo4j's page
+    cache, or nothing."""
+    from application.warmup import page_cache_state, siblings_warming
     from service.warmup import warm_state
 
     if warm_state() == "warming":
         return "worker"
+    if siblings_warming():
+        return "siblings"
     return "page_cache" if page_cache_state(driver) == "warming" else None
 
 
