@@ -24,6 +24,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -140,8 +141,8 @@ def plan_query_shapes(graph: Graph, catalog: Catalog, counts: PlannerCounts, nee
             continue
         area = search_area(catalog, need["comuna"], float(need["radius"] or 0), need["sectors"])
         areas.setdefault(len(set(area.tiers.values())), area)
-    planned = 0
     today = datetime.now(UTC).date()
+    queries = []
     for tiers, area in sorted(areas.items()):
         rings = tuple(tuple(r) for r in rings_of(area, counts[1]))
         codes = [tuple(sorted(c for c, t in area.tiers.items() if t == tier))
@@ -149,12 +150,12 @@ def plan_query_shapes(graph: Graph, catalog: Catalog, counts: PlannerCounts, nee
         shapes = [CandidatePlan(walks, tuple(codes), rings) for walks in itertools.product(list(Walk), repeat=tiers)]
         if tiers == 1:
             shapes.append(CandidatePlan((Walk.SECTORS,), tuple(codes), rings, start="HACCP"))
-        for plan in shapes:
-            query, params = candidate_query(codes=area.codes, tiers=area.tiers, cuts=area.cuts, km=area.km,
-                                            required=["HACCP"], mandatory=True, today=today, cap=0, plan=plan)
-            graph.execute_query(query, params, routing_=RoutingControl.READ)
-            planned += 1
-    return planned
+        queries += [candidate_query(codes=area.codes, tiers=area.tiers, cuts=area.cuts, km=area.km, required=["HACCP"],
+                                    mandatory=True, today=today, cap=0, plan=plan) for plan in shapes]
+    # Planning is CPU work in Neo4j: as many at once as the machine has cores (~0.3 s each at 100,000 firms).
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="warm-plans") as pool:
+        list(pool.map(lambda q: graph.execute_query(q[0], q[1], routing_=RoutingControl.READ), queries))
+    return len(queries)
 
 
 def warm_plans(graph: Graph) -> dict:
