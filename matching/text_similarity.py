@@ -2,8 +2,8 @@
 
 Two signals, blended with documented weights:
 
-- TF-IDF cosine (scikit-learn ``TfidfTransformer``) over folded, stop-word-free, lightly stemmed
-  words ("Quesos" and "queso" are one term). IDF is fitted on the need and the candidate set
+- TF-IDF cosine (scikit-learn ``TfidfTransformer``'s arithmetic, ``tfidf``) over folded, stop-word-free,
+  lightly stemmed words ("Quesos" and "queso" are one term). IDF is fitted on the need and the candidate set
   itself, so a word every candidate mentions weighs little;
 - fuzzy term coverage: the share of the need's terms that a firm's products contain up to a typo
   ("frutila" for "frutilla"). rapidfuzz compares each need term with the candidate set's
@@ -21,7 +21,6 @@ from collections.abc import Sequence
 import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfTransformer
 
 # Share of each signal in the blended similarity (they sum to 1).
 TFIDF_WEIGHT = 0.6
@@ -153,7 +152,7 @@ def text_similarity(query: str, documents: Sequence[str | None]) -> np.ndarray:
     if not any(doc_terms):
         return out
     counts, vocabulary = _count_matrix([query_terms, *doc_terms])
-    matrix = TfidfTransformer(sublinear_tf=True, norm="l2").fit_transform(counts)
+    matrix = tfidf(counts)
     cosine = (matrix[1:] @ matrix[0].T).toarray().ravel()
     wanted = list(dict.fromkeys(query_terms))
     close = process.cdist(wanted, vocabulary, scorer=fuzz.ratio, processor=None,
@@ -162,6 +161,28 @@ def text_similarity(query: str, documents: Sequence[str | None]) -> np.ndarray:
     covered = (present @ close.T.astype(np.float64)) > 0
     fuzzy = np.asarray(covered).sum(axis=1) / len(wanted)
     return np.clip(TFIDF_WEIGHT * cosine + FUZZY_WEIGHT * fuzzy, 0.0, 1.0)
+
+
+def tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """``TfidfTransformer(sublinear_tf=True, norm="l2").fit_transform(counts)``, the same arithmetic in
+    the same order (equal to the last bit, tested), without scikit-learn's per-call input checks: they
+    were half the cost of a match request's text similarity (issue 17)."""
+    n_docs, n_terms = counts.shape
+    df = np.bincount(counts.indices, minlength=n_terms).astype(np.float64)
+    df += 1.0  # smooth_idf: as if one more document held every term
+    idf = np.full_like(df, fill_value=n_docs + 1)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+    data = np.log(counts.data)  # sublinear tf: 1 + log(count)
+    data += 1.0
+    data *= idf[counts.indices]
+    # l2 per row, the squares summed in index order as scikit-learn's row normalization does
+    rows = np.repeat(np.arange(n_docs), np.diff(counts.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_docs))
+    norms[norms == 0.0] = 1.0
+    data /= norms[rows]
+    return sparse.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
 
 
 def shared_terms(query: str, document: str | None, limit: int = 3) -> list[str]:

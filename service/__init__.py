@@ -9,6 +9,7 @@ import importlib
 import logging
 import pkgutil
 
+import orjson
 from flask import redirect, request
 from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI
@@ -22,6 +23,25 @@ from service.errors import ApiProblem, register_error_handlers, validation_error
 from service.openapi import EncadenaOpenAPI
 
 API_VERSION = "0.1.0"
+
+
+class FastJSONProvider(DefaultJSONProvider):
+    """Response bodies encoded by orjson (compact, UTF-8 so Spanish text stays readable, keys in the
+    order the code builds them); ``dumps``/``loads`` elsewhere (templates' ``tojson``) stay Flask's.
+    The json module's encoder was 3% of a match request's CPU under load (issue 17)."""
+
+    ensure_ascii = False
+    sort_keys = False
+    # Dates and times still go through Flask's ``default`` (HTTP dates), as before.
+    _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_PASSTHROUGH_DATETIME
+
+    def response(self, *args, **kwargs):
+        obj = self._prepare_response_obj(args, kwargs)
+        if self._app.debug:  # pretty-printed while developing, as Flask does
+            return super().response(obj)
+        body = orjson.dumps(obj, default=self.default, option=self._OPTIONS | orjson.OPT_APPEND_NEWLINE)
+        # ``_app`` is typed as Flask's sans-I/O base, whose response class takes no body.
+        return self._app.response_class(body, mimetype=self.mimetype)  # type: ignore[arg-type]
 
 
 def create_app(test_config: dict | None = None) -> OpenAPI:
@@ -45,9 +65,7 @@ def create_app(test_config: dict | None = None) -> OpenAPI:
     app.config.from_mapping(flask_config(test_config or {}))
     if test_config:
         app.config.from_mapping(test_config)
-    if isinstance(app.json, DefaultJSONProvider):
-        app.json.ensure_ascii = False  # Spanish text stays readable in responses
-        app.json.sort_keys = False
+    app.json = FastJSONProvider(app)
 
     db.init_app(app)
     jobs_ext.init_app(app, app_settings(app.config))

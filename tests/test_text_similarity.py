@@ -81,3 +81,22 @@ def test_empty_query_or_documents_give_zeros():
 def test_shared_terms_quote_the_firms_own_words():
     assert shared_terms("quesos y yogur", "Quesos de cabra, Yogures y leche") == ["quesos", "yogures"]
     assert shared_terms("quesos", "pan") == []
+
+
+def test_tfidf_is_scikit_learns_transformer_to_the_last_bit():
+    import random
+
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    from matching.text_similarity import _count_matrix, tfidf
+
+    rng = random.Random(5)
+    words = [f"w{i}" for i in range(300)]
+    docs = [[rng.choice(words) for _ in range(rng.choice((0, 0, 1, 3, 8, 20)))] for _ in range(1500)]
+    counts, _ = _count_matrix(docs)
+    ours = tfidf(counts)
+    theirs = TfidfTransformer(sublinear_tf=True, norm="l2").fit_transform(counts)
+    assert ours.shape == theirs.shape
+    assert np.array_equal(ours.toarray(), theirs.toarray())  # exact, not approximately
+    assert any(not d for d in docs), "empty texts are in the sample"
