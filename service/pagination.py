@@ -7,12 +7,13 @@ import binascii
 import json
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from matching.errors import FieldError, InvalidInput
+from service.query_models import QueryModel
 
 
-class PageQuery(BaseModel):
+class PageQuery(QueryModel):
     limit: int = Field(50, ge=1, le=200, description="Cuántos elementos por página (1 a 200).")
     cursor: str | None = Field(None, max_length=500, description="El next_cursor de la página anterior.")
 

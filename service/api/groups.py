@@ -9,6 +9,7 @@ from application.groups import MAX_GROUP_SIZE, group_offers
 from matching.groups import DEFAULT_LIMIT, DEFAULT_MAX_SIZE
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
+from service.query_models import QueryModel
 from service.ranking import current_ranker, planner_counts
 from service.rate_limits import limited
 from service.reference import get_catalog
@@ -21,7 +22,7 @@ class NeedPath(BaseModel):
     need_id: str = Field(min_length=1, max_length=64, description="Id de la necesidad (need_...).")
 
 
-class GroupQuery(BaseModel):
+class GroupQuery(QueryModel):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=10, description="Cuántas ofertas conjuntas (1 a 10).")
     max_size: int = Field(DEFAULT_MAX_SIZE, ge=2, le=MAX_GROUP_SIZE,
                           description=f"Empresas por grupo como máximo (2 a {MAX_GROUP_SIZE}).")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_openapi3 import APIBlueprint, RawModel, Tag
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from application import imports
 from application.job_tasks import precheck_import
@@ -18,6 +18,7 @@ from service.api.jobs import JobModel
 from service.auth import BEARER, current_principal, require
 from service.errors import ApiProblem
 from service.jobs import start_job
+from service.query_models import QueryModel
 from service.rate_limits import limited
 from service.reference import get_catalog
 
@@ -38,7 +39,7 @@ class ImportFile(RawModel):
     mimetypes = ["text/csv", "application/x-ndjson", XLSX_TYPE, "multipart/form-data"]
 
 
-class ImportQuery(BaseModel):
+class ImportQuery(QueryModel):
     dry_run: bool = Field(False, description="Valida y cuenta lo que haría, sin escribir nada.")
 
 

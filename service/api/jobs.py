@@ -23,6 +23,7 @@ from matching.errors import NotFound
 from service.auth import BEARER, current_principal, require, session_allowed
 from service.db import get_driver
 from service.jobs import job_body, job_store, start_job
+from service.query_models import QueryModel
 
 bp = APIBlueprint("jobs", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="Trabajos")], abp_security=BEARER)
 
@@ -38,7 +39,7 @@ class JobFilePath(JobPath):
     name: str = Field(pattern=FILE_NAME_PATTERN, description="Nombre del archivo, p. ej. report.pdf.")
 
 
-class JobListQuery(BaseModel):
+class JobListQuery(QueryModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["import", "train", "report", "dedupe"] | None = Field(None, description="Tipo de trabajo.")
     status: Literal["queued", "running", "done", "failed"] | None = None

@@ -9,6 +9,7 @@ from application.matching import match_need
 from matching.matcher import DEFAULT_LIMIT, MAX_LIMIT
 from service.auth import BEARER, current_principal, require
 from service.db import get_driver
+from service.query_models import QueryModel
 from service.ranking import current_ranker, planner_counts
 from service.rate_limits import limited
 from service.reference import get_catalog
@@ -21,7 +22,7 @@ class NeedPath(BaseModel):
     need_id: str = Field(min_length=1, max_length=64, description="Id de la necesidad (need_...).")
 
 
-class MatchQuery(BaseModel):
+class MatchQuery(QueryModel):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Cuántos candidatos (1 a {MAX_LIMIT}).")
 
 
