@@ -103,20 +103,25 @@ CANDIDATE_LINKS: LiteralString = """
 END]
 """
 
-CANDIDATE_MAP: LiteralString = """
-{
-  rut: f.rut, name: f.name, comuna: c.cut, size_segment: f.size_segment, annual_sales_uf: f.annual_sales_uf,
-  supply_capacity_uf: f.supply_capacity_uf, pledges: [l IN links WHERE l[0] = 'pledge' | l[1]],
-  owner_gender: f.owner_gender, products: f.products, cooperative: f:Cooperative,
-  sectors: [l IN links WHERE l[0] = 'sector' | l[1]],
-  coops: [l IN links WHERE l[0] = 'coop' | l[1]],
-  certs: [l IN links WHERE l[0] = 'cert' | l[1..]],
-  advisory_hours: reduce(total = 0.0, l IN links | total + CASE WHEN l[0] = 'advice' THEN coalesce(l[1], 0.0)
-                                                                ELSE 0.0 END),
-  alliances: [l IN links WHERE l[0] = 'alliance' | l[1..]],
-  proposals: [l IN links WHERE l[0] = 'proposal' | l[1..]]
-}
-"""
+# What a candidate carries, as (key, Cypher expression) over ``f``, ``c`` and ``links``.
+_CANDIDATE_FIELDS: tuple[tuple[str, LiteralString], ...] = (
+    ("rut", "f.rut"), ("name", "f.name"), ("comuna", "c.cut"), ("size_segment", "f.size_segment"),
+    ("annual_sales_uf", "f.annual_sales_uf"), ("supply_capacity_uf", "f.supply_capacity_uf"),
+    ("pledges", "[l IN links WHERE l[0] = 'pledge' | l[1]]"),
+    ("owner_gender", "f.owner_gender"), ("products", "f.products"), ("cooperative", "f:Cooperative"),
+    ("sectors", "[l IN links WHERE l[0] = 'sector' | l[1]]"),
+    ("coops", "[l IN links WHERE l[0] = 'coop' | l[1]]"),
+    ("certs", "[l IN links WHERE l[0] = 'cert' | l[1..]]"),
+    ("advisory_hours", "reduce(total = 0.0, l IN links | total + CASE WHEN l[0] = 'advice' THEN coalesce(l[1], 0.0) "
+                       "ELSE 0.0 END)"),
+    ("alliances", "[l IN links WHERE l[0] = 'alliance' | l[1..]]"),
+    ("proposals", "[l IN links WHERE l[0] = 'proposal' | l[1..]]"),
+)
+CANDIDATE_KEYS: tuple[str, ...] = tuple(key for key, _ in _CANDIDATE_FIELDS)
+CANDIDATE_MAP: LiteralString = "{" + ", ".join([key + ": " + expr for key, expr in _CANDIDATE_FIELDS]) + "}"
+# The same values as a list in ``CANDIDATE_KEYS`` order (the match request's candidates): the keys of
+# 1,000 maps cost Neo4j their packing and the driver their decoding on every request.
+CANDIDATE_VALUES: LiteralString = "[" + ", ".join([expr for _, expr in _CANDIDATE_FIELDS]) + "]"
 
 # One candidate as a map, for any query with ``f`` and ``c`` bound (the one-element list binds
 # ``links`` for the map); graph_schema/reports.py reads its firm table with it.
@@ -138,7 +143,8 @@ UNWIND range(0, size(rows) - 1, $chunk) AS first
 CALL (rows, first) {
   UNWIND rows[first..first + $chunk] AS row
   WITH row[0] AS f, row[1] AS c
-  """ + CANDIDATE_LIST + """
+  WITH f, c, """ + CANDIDATE_LINKS + """ AS links
+  RETURN collect(""" + CANDIDATE_VALUES + """) AS candidates
 }
 RETURN candidates"""
 
@@ -384,7 +390,7 @@ def fetch_candidates(driver: Graph, *, codes: list[str], tiers: dict[str, int], 
     query, params = candidate_query(codes=codes, tiers=tiers, cuts=cuts, km=km, required=required,
                                     mandatory=mandatory, today=today, cap=cap, plan=plan, chunk=chunk)
     records, _, _ = driver.execute_query(query, params, routing_=RoutingControl.READ)
-    return [candidate for record in records for candidate in record["candidates"]]
+    return [dict(zip(CANDIDATE_KEYS, values, strict=True)) for record in records for values in record["candidates"]]
 
 
 def planner_counts(driver: Graph) -> PlannerCounts:
