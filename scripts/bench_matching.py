@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from application.settings import REPO_ROOT
+from application.settings import REPO_ROOT, Settings
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 LIMIT = 20
@@ -236,7 +236,8 @@ def write_results(rows: list[dict], profiles: list[dict], meta: dict, path: Path
         f"# Matching benchmark — {meta['date']}",
         "",
         f"Machine: {meta['machine']}. Neo4j heap {meta['heap']}, page cache {meta['pagecache']}; "
-        f"gunicorn {meta['workers']} workers x 4 threads; one client, sequential requests, limit={LIMIT}. "
+        f"gunicorn {meta['workers']} workers x {Settings().gunicorn_threads} threads; one client, sequential requests, "
+        f"limit={LIMIT}. "
         f"Load average (1 min) before/after each size: {meta['load']}.",
         f"Data: {meta['data']}. Command: `{meta['command']}`.",
         "",

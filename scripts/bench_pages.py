@@ -25,6 +25,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from application.settings import Settings
 from scripts.bench_matching import RESULTS_DIR, Gunicorn, _progress, load_demo, percentile
 
 # Needs and firms each varying page cycles over.
@@ -198,7 +199,8 @@ def time_pages(url: str, env: dict[str, str], plan: list[tuple[str, str, list[st
 def write_results(rows: list[dict], meta: dict, path: Path) -> None:
     lines = [f"# Page server time ({meta['date']})", "",
              f"{meta['machine']}; Neo4j heap {meta['heap']}, page cache {meta['pagecache']}; gunicorn "
-             f"{meta['workers']} workers x 4 threads; one client, sequential requests; load average "
+             f"{meta['workers']} workers x {Settings().gunicorn_threads} threads; one client, sequential requests; "
+             "load average "
              f"{meta['load']}.", "", f"Data: {meta['data']}.", "", f"Command: `{meta['command']}`", "",
              "Server time from the app's `Server-Timing` header; round trip as the client saw it.", "",
              "| firms | page | as | objects | requests | server p50 ms | server p95 ms | round trip p50 ms "
