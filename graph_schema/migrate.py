@@ -84,8 +84,8 @@ def migrate(driver: Graph, echo=print) -> list[int]:
             description=migration.description,
             applied_at=datetime.now(UTC).isoformat(),
         )
-        echo(f"applied migration {migration.version:04d}: {migration.description}")
+        echo(f"migración {migration.version:04d} aplicada: {migration.description}")
         applied.append(migration.version)
     if not applied:
-        echo(f"schema is up to date (version {latest_version()})")
+        echo(f"el esquema está al día (versión {latest_version()})")
     return applied

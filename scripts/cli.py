@@ -220,8 +220,8 @@ def keys_revoke(key_id: str) -> None:
         try:
             revoke_key(driver, key_id)
         except NotFound as exc:
-            raise click.ClickException(f"No key with id {key_id}.") from exc
-    click.echo(f"revoked {key_id}")
+            raise click.ClickException(f"No hay una llave con id {key_id}.") from exc
+    click.echo(f"Llave {key_id} revocada.")
 
 
 # The modules that add commands (each with ``register(main)``), listed rather than discovered, so a

@@ -39,7 +39,7 @@ def _admin(inst: server.Instance, *args: str) -> None:
     done = subprocess.run([server._java(), *server.JVM_FLAGS, "-cp", server._classpath(inst), server.ADMIN_TOOL,
                            *args], env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise server.Neo4jSetupError(f"neo4j-admin {' '.join(args[:2])} failed:\n{done.stdout}{done.stderr}")
+        raise server.Neo4jSetupError(f"neo4j-admin {' '.join(args[:2])} falló:\n{done.stdout}{done.stderr}")
 
 
 class _Offline:
@@ -53,7 +53,7 @@ class _Offline:
         server.install(self.inst, self.echo)
         self.was_running = server.running_pid(self.inst) is not None
         if self.was_running:
-            self.echo("Stopping Neo4j: dumps and loads need the database offline.")
+            self.echo("Deteniendo Neo4j: el respaldo y la restauración necesitan la base detenida.")
             server.stop(self.inst, self.echo)
         return self
 
@@ -78,7 +78,7 @@ def load(inst: server.Instance, dump_path: Path, echo=print) -> None:
     database = inst.settings.neo4j_database
     checksum = dump_path.with_name(dump_path.name + ".sha256")
     if checksum.exists() and checksum.read_text().split()[0] != _sha256(dump_path):
-        raise server.Neo4jSetupError(f"{dump_path} does not match {checksum.name}: the file is damaged.")
+        raise server.Neo4jSetupError(f"{dump_path} no coincide con {checksum.name}: el archivo está dañado.")
     with tempfile.TemporaryDirectory(prefix="encadena-restore-") as staging, _Offline(inst, echo):
         # neo4j-admin loads <database>.dump from a folder: stage the file under that name.
         source = Path(staging) / f"{database}.dump"
@@ -113,8 +113,8 @@ def restore(dump_path: Path, yes: bool) -> None:
         load(server.Instance(settings), dump_path, echo=lambda m: click.echo(m, err=True))
     except server.Neo4jSetupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Restored {settings.neo4j_database} from {dump_path}. Restart the API and the workers: the "
-               "bookmarks they hold name transactions the restored database never had.")
+    click.echo(f"Base {settings.neo4j_database} restaurada desde {dump_path}. Reinicie la API y los workers: los "
+               "marcadores que guardan nombran transacciones que la base restaurada nunca tuvo.")
 
 
 def register(main: click.Group) -> None:

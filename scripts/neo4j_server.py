@@ -88,7 +88,8 @@ def _java() -> str:
     java_home = os.environ.get("JAVA_HOME")
     java = Path(java_home, "bin", "java") if java_home else shutil.which("java")
     if not java or not Path(java).exists():
-        raise Neo4jSetupError("Java 17 or 21 is required to run Neo4j 5.26; no `java` found.")
+        raise Neo4jSetupError("Neo4j 5.26 necesita Java 17 o 21; no se encontró `java` "
+                              "(instálelo con `make system-packages`).")
     return str(java)
 
 
@@ -114,8 +115,9 @@ def install(inst: Instance, echo=print) -> None:
     if not _classpath_is_current(inst):
         mvn = shutil.which("mvn")
         if not mvn:
-            raise Neo4jSetupError("Maven (`mvn`) is required to fetch Neo4j from Maven Central.")
-        echo("Resolving Neo4j Community from Maven Central (cached in ~/.m2 after the first time)...")
+            raise Neo4jSetupError("Se necesita Maven (`mvn`) para obtener Neo4j desde Maven Central "
+                                  "(instálelo con `make system-packages`).")
+        echo("Obteniendo Neo4j Community desde Maven Central (queda en ~/.m2 después de la primera vez)...")
         # Quiet Maven still writes terminal escape codes; show its output only when it fails.
         done = subprocess.run(
             [mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(POM_DIR / "pom.xml"), "dependency:build-classpath",
@@ -124,7 +126,7 @@ def install(inst: Instance, echo=print) -> None:
         )
         if done.returncode != 0:
             raise Neo4jSetupError(
-                f"Maven could not resolve Neo4j (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+                f"Maven no pudo obtener Neo4j (código {done.returncode}):\n{done.stdout}{done.stderr}")
         (inst.home / "classpath.pom-digest").write_text(_pom_digest())
     _render_config(inst)
     if not (inst.home / "data" / "dbms").exists():
@@ -148,7 +150,7 @@ def _set_initial_password(inst: Instance) -> None:
         env=env, capture_output=True, text=True,
     )
     if result.returncode != 0:
-        raise Neo4jSetupError(f"Could not set the initial password:\n{result.stdout}{result.stderr}")
+        raise Neo4jSetupError(f"No se pudo fijar la contraseña inicial:\n{result.stdout}{result.stderr}")
 
 
 def running_pid(inst: Instance) -> int | None:
@@ -189,11 +191,11 @@ def start(inst: Instance, echo=print) -> None:
     install(inst, echo)
     if running_pid(inst):
         wait_until_ready(inst)
-        echo(f"Neo4j already running on {inst.settings.neo4j_uri} (pid {running_pid(inst)}).")
+        echo(f"Neo4j ya está en marcha en {inst.settings.neo4j_uri} (pid {running_pid(inst)}).")
         return
     if _port_open(inst.settings.bolt_port):
         raise Neo4jSetupError(
-            f"Port {inst.settings.bolt_port} is taken by another process; set NEO4J_URI to a free port."
+            f"Otro proceso ocupa el puerto {inst.settings.bolt_port}; indique un puerto libre en NEO4J_URI."
         )
     heap = inst.settings.neo4j_heap
     cmd = [_java(), *JVM_FLAGS, f"-Xms{heap}", f"-Xmx{heap}", "-cp", _classpath(inst), ENTRY_POINT,
@@ -203,13 +205,13 @@ def start(inst: Instance, echo=print) -> None:
         proc = subprocess.Popen(cmd, stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env=env, cwd=inst.home, start_new_session=True)
     inst.pid_file.write_text(str(proc.pid))
-    echo(f"Starting Neo4j (pid {proc.pid}) on {inst.settings.neo4j_uri}; log: {inst.log_file}")
+    echo(f"Iniciando Neo4j (pid {proc.pid}) en {inst.settings.neo4j_uri}; registro: {inst.log_file}")
     try:
         wait_until_ready(inst, proc)
     except Neo4jSetupError:
         stop(inst, echo=lambda *_: None)
         raise
-    echo(f"Neo4j is up: {server_version(inst)}")
+    echo(f"Neo4j responde: {server_version(inst)}")
 
 
 def wait_until_ready(inst: Instance, proc: subprocess.Popen | None = None) -> None:
@@ -222,7 +224,7 @@ def wait_until_ready(inst: Instance, proc: subprocess.Popen | None = None) -> No
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise Neo4jSetupError(
-                f"Neo4j exited with code {proc.returncode}. Log: {inst.log_file}\n"
+                f"Neo4j terminó con código {proc.returncode}. Registro: {inst.log_file}\n"
                 f"{_tail(inst.console_log)}\n{_tail(inst.log_file)}"
             )
         if _port_open(s.bolt_port):
@@ -232,14 +234,14 @@ def wait_until_ready(inst: Instance, proc: subprocess.Popen | None = None) -> No
                 return
             except AuthError as exc:
                 raise Neo4jSetupError(
-                    f"Neo4j at {s.neo4j_uri} refused the password in NEO4J_PASSWORD ({exc.message}). "
-                    f"The data in {inst.home / 'data'} was created with another password."
+                    f"Neo4j en {s.neo4j_uri} rechazó la contraseña de NEO4J_PASSWORD ({exc.message}). "
+                    f"Los datos de {inst.home / 'data'} se crearon con otra contraseña."
                 ) from exc
             except ServiceUnavailable:
                 pass
         time.sleep(0.5)
     raise Neo4jSetupError(
-        f"Neo4j did not answer on {s.neo4j_uri} within {START_TIMEOUT_S} s. Log: {inst.log_file}\n"
+        f"Neo4j no respondió en {s.neo4j_uri} en {START_TIMEOUT_S} s. Registro: {inst.log_file}\n"
         f"{_tail(inst.log_file)}"
     )
 
@@ -260,7 +262,7 @@ def stop(inst: Instance, echo=print) -> None:
     """Stop the server gracefully (SIGTERM, then SIGKILL after a minute); data stays on disk."""
     pid = running_pid(inst)
     if pid is None:
-        echo("Neo4j is not running.")
+        echo("Neo4j no está en marcha.")
         inst.pid_file.unlink(missing_ok=True)
         return
     os.killpg(pid, signal.SIGTERM)
@@ -270,7 +272,7 @@ def stop(inst: Instance, echo=print) -> None:
     if _alive(pid):
         os.killpg(pid, signal.SIGKILL)
     inst.pid_file.unlink(missing_ok=True)
-    echo(f"Neo4j stopped (pid {pid}); data kept in {inst.home / 'data'}.")
+    echo(f"Neo4j detenido (pid {pid}); los datos quedan en {inst.home / 'data'}.")
 
 
 def _alive(pid: int) -> bool:
@@ -291,17 +293,17 @@ def _alive(pid: int) -> bool:
 def status(inst: Instance, echo=print) -> bool:
     """Print whether the instance runs, where, and its log; True when Bolt answers."""
     pid = running_pid(inst)
-    echo(f"home: {inst.home}")
-    echo(f"log:  {inst.log_file}")
+    echo(f"carpeta: {inst.home}")
+    echo(f"registro: {inst.log_file}")
     if pid is None:
-        echo("state: stopped")
+        echo("estado: detenido")
         return False
     try:
         version = server_version(inst)
     except Exception as exc:  # noqa: BLE001 - status reports whatever went wrong
-        echo(f"state: process {pid} alive, but Bolt does not answer on {inst.settings.neo4j_uri}: {exc}")
+        echo(f"estado: el proceso {pid} vive, pero Bolt no responde en {inst.settings.neo4j_uri}: {exc}")
         return False
-    echo(f"state: running (pid {pid}) on {inst.settings.neo4j_uri}: {version}")
+    echo(f"estado: en marcha (pid {pid}) en {inst.settings.neo4j_uri}: {version}")
     return True
 
 

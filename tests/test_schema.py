@@ -60,7 +60,7 @@ def test_migrate_and_load_reference_twice_change_nothing(runner, driver):
     migrated = runner.invoke("migrate")
     loaded = runner.invoke("load-reference")
     assert migrated.exit_code == loaded.exit_code == 0
-    assert "up to date" in migrated.output
+    assert "está al día" in migrated.output
     assert "345 comunas" in loaded.output
     assert _graph_counts(driver) == before
 
