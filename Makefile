@@ -50,16 +50,16 @@ run: install
 	$(ENCADENA) demo-data --firms $(DEMO_FIRMS)
 	$(ENCADENA) keys demo --file .data/demo-keys.env
 	$(ENCADENA) users demo --file .data/demo-users.env
-	@echo "Pages for people: http://127.0.0.1:$(PORT)/app/login  (demo people, from .data/demo-users.env:)"; grep -v '^#' .data/demo-users.env
-	@echo "Serving the API on http://127.0.0.1:$(PORT) (docs: /docs) with one job worker. Stop with Ctrl-C or 'make stop'."
+	@echo "Páginas para personas: http://127.0.0.1:$(PORT)/app/login  (personas de demostración, de .data/demo-users.env:)"; grep -v '^#' .data/demo-users.env
+	@echo "API en http://127.0.0.1:$(PORT) (documentación: /docs) con un worker de trabajos. Detenga con Ctrl-C o 'make stop'."
 	@# The job worker runs beside gunicorn (jobs: imports, training, reports, duplicate scans) and stops with it.
 	$(ENCADENA) worker --pid-file .data/worker.pid & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	PORT=$(PORT) $(BIN)/gunicorn --config service/gunicorn_conf.py --pid .data/gunicorn.pid "service:create_app()"
 
 stop:
-	-@if [ -f .data/gunicorn.pid ]; then kill $$(cat .data/gunicorn.pid) && echo "API server stopped."; rm -f .data/gunicorn.pid; fi
-	-@if [ -f .data/worker.pid ]; then kill $$(cat .data/worker.pid) && echo "Job worker stopped."; rm -f .data/worker.pid; fi
+	-@if [ -f .data/gunicorn.pid ]; then kill $$(cat .data/gunicorn.pid) && echo "Servidor de la API detenido."; rm -f .data/gunicorn.pid; fi
+	-@if [ -f .data/worker.pid ]; then kill $$(cat .data/worker.pid) && echo "Worker de trabajos detenido."; rm -f .data/worker.pid; fi
 	@if [ -x $(ENCADENA) ]; then $(ENCADENA) neo4j stop; fi
 
 test: $(BIN)/.synced system-packages
