@@ -48,3 +48,28 @@ def test_matches_are_limited_per_key_with_retry_after(strict_server, driver):
     _, other = create_key(driver, "advisor", label="limits-2")
     assert requests.get(f"{strict_server}/api/v1/needs/need_000000000000/matches", headers=auth(other),
                         timeout=30).status_code == 429  # the address has used its 4 as well
+
+
+def _increment(path: str, times: int) -> list[int]:
+    from service.limits_sqlite import SQLiteStorage
+
+    storage = SQLiteStorage(f"encadena+sqlite://{path}")
+    return [storage.incr("shared-key", 60) for _ in range(times)]
+
+
+def test_the_shared_counter_file_counts_every_hit_of_every_process_once(tmp_path):
+    import multiprocessing
+    import time
+
+    from service.limits_sqlite import SQLiteStorage
+
+    path = str(tmp_path / "limits.sqlite")
+    SQLiteStorage(f"encadena+sqlite://{path}")  # the table, before the processes race to make it
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        seen = [v for values in pool.starmap(_increment, [(path, 150)] * 4) for v in values]
+    assert sorted(seen) == list(range(1, 601)), "each increment saw its own count, none lost or repeated"
+    storage = SQLiteStorage(f"encadena+sqlite://{path}")
+    assert storage.get("shared-key") == 600
+    assert storage.incr("short", 1) == 1 and storage.incr("short", 1) == 2
+    time.sleep(1.1)  # the one-second window has ended: counting starts again
+    assert storage.get("short") == 0 and storage.incr("short", 1) == 1
