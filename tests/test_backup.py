@@ -38,7 +38,7 @@ def test_backup_wipe_restore_gives_back_the_same_graph(private_neo4j, tmp_path):
                              text=True, timeout=60)
     assert refused.returncode == 2 and "--yes" in refused.stderr
     restored = neo4j.encadena("restore", str(dump), "--yes")
-    assert "Restart the API and the workers" in restored.stdout
+    assert "Reinicie la API y los workers" in restored.stdout
     neo4j.close()  # as the message says: this process's driver holds bookmarks of the wiped database
     after = graph_digest(neo4j.graph())
     assert after == before
