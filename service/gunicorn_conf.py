@@ -10,8 +10,9 @@ from application.settings import Settings
 
 _settings = Settings()
 bind = f"{_settings.host}:{_settings.port}"
-# Matching is CPU-bound Python: a process per core plus one, two threads each for I/O waits (more
-# threads cost CPU in GIL hand-offs: 20 users at 100,121 firms, 111 requests/s with 2, 94 with 4).
+# Matching is CPU-bound Python: a process per core plus one, four threads each for I/O waits. Two
+# threads looked faster under load (noisy: 111 vs 94 requests/s in one pair of runs), but with two,
+# requests waiting on a stopped Neo4j held every thread and the liveness probe waited behind them.
 workers = _settings.web_concurrency
 worker_class = "gthread"
 threads = _settings.gunicorn_threads
