@@ -14,11 +14,17 @@ from graph_schema.driver import Graph, make_graph
 
 log = logging.getLogger(__name__)
 _EXTENSION = "encadena.neo4j"
-# A web request retries a failed transaction for at most this long: the driver retries after about
-# 1 s (0.8-1.2 with jitter) and gives up once this much time has passed, so with Neo4j down the API
-# answers 503 in about a second (a budget of 2 s meant a second retry at about 3 s, up to 3.6 s in all).
-# Jobs and the command line keep the driver's default and ride out longer outages.
-WEB_RETRY_TIME_S = 0.5
+# A web request retries a failed transaction quickly and briefly: the first retry after about 50 ms
+# (±20% jitter), each next one after twice as long, none started once 0.3 s have passed. So a deadlock
+# between two writers costs a request ~50 ms, not the driver's default 1 s, and with Neo4j down (a
+# refused connection fails at once) the API answers 503 after four tries in about 0.35 s. That matters
+# beyond the one request: while a request sleeps between tries it holds a gunicorn thread, and with
+# the driver's 1 s first delay two threads per worker were all asleep and /healthz waited over a
+# second. Jobs and the command line keep the driver's defaults and ride out longer outages.
+# ``initial_retry_delay`` is one of the driver's undocumented options (neo4j 6.4, pinned in uv.lock);
+# tests/test_neo4j_down.py measures the 503 time, so a driver that drops it fails a test.
+WEB_RETRY_TIME_S = 0.3
+WEB_INITIAL_RETRY_DELAY_S = 0.05
 
 
 class Neo4jExtension:
@@ -36,7 +42,8 @@ class Neo4jExtension:
         if self._driver is None or self._pid != os.getpid():
             # Never reuse a driver created before a fork: its sockets belong to the parent.
             self._driver = make_graph(self.uri, self.user, self.password, self.database,
-                                      query_timeout=self.query_timeout, max_transaction_retry_time=WEB_RETRY_TIME_S)
+                                      query_timeout=self.query_timeout, max_transaction_retry_time=WEB_RETRY_TIME_S,
+                                      initial_retry_delay=WEB_INITIAL_RETRY_DELAY_S)
             self._pid = os.getpid()
         return self._driver
 
