@@ -10,11 +10,12 @@ from application.settings import Settings
 
 _settings = Settings()
 bind = f"{_settings.host}:{_settings.port}"
-# Matching is CPU-bound Python: a process per core plus one, four threads each for I/O waits. Two
-# threads looked faster under load (noisy: 111 vs 94 requests/s in one pair of runs), but with two,
-# requests waiting on a stopped Neo4j held every thread and the liveness probe waited behind them.
+# Matching is CPU-bound Python: a process per core plus one, four threads each for I/O waits. With
+# connections spread evenly (service/gunicorn_worker.py), two threads and four gave the same
+# throughput and p99 under 20 users at 100,000 firms.
 workers = _settings.web_concurrency
-worker_class = "gthread"
+# gthread, spreading kept-alive connections evenly over the workers (service/gunicorn_worker.py).
+worker_class = "service.gunicorn_worker.BalancedThreadWorker"
 threads = _settings.gunicorn_threads
 timeout = 120
 graceful_timeout = 20
@@ -75,3 +76,38 @@ def post_worker_init(worker):
         warm_worker(worker.wsgi, tick=worker.notify)
     record_worker_state(worker.pid, "warm")
     gc.freeze()
+
+
+def on_starting(server):
+    """In the master: the board on which the workers count their connections, shared by every fork."""
+    from service.gunicorn_worker import BalancedThreadWorker, ConnectionBoard
+
+    BalancedThreadWorker.board = ConnectionBoard()
+
+
+def pre_fork(server, worker):
+    """In the master: the worker's slot on the board (one no live worker holds)."""
+    from service.gunicorn_worker import BalancedThreadWorker
+
+    if BalancedThreadWorker.board is not None:
+        worker.slot = BalancedThreadWorker.board.claim(w.slot for w in server.WORKERS.values())
+
+
+def child_exit(server, worker):
+    """In the master: a worker gone no longer counts as the least loaded."""
+    from service.gunicorn_worker import BalancedThreadWorker
+
+    if BalancedThreadWorker.board is not None and worker.slot is not None:
+        BalancedThreadWorker.board.clear(worker.slot)
+
+
+# A kept-alive connection is closed after this many requests (nginx's ``keepalive_requests`` does the
+# same, at 1,000), so a split of connections that drifted evens out as clients reconnect: to the
+# least loaded worker (service/gunicorn_worker.py). A reconnect per this many requests costs little.
+KEEPALIVE_REQUESTS = 100
+
+
+def pre_request(worker, req):
+    """Answer with ``Connection: close`` once a connection has carried ``KEEPALIVE_REQUESTS`` requests."""
+    if req.req_number >= KEEPALIVE_REQUESTS:
+        req.must_close = True

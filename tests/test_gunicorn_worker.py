@@ -1,0 +1,143 @@
+"""Client connections spread evenly over gunicorn's workers (service/gunicorn_worker.py), and
+kept-alive connections closed after ``KEEPALIVE_REQUESTS`` requests (service/gunicorn_conf.py).
+
+With gunicorn's plain ``gthread`` worker, twelve connections opened one after another went 6/5/1:
+the worker that had just answered was awake and tended to accept the next one first.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import time
+
+import psutil
+import pytest
+
+from service.gunicorn_conf import KEEPALIVE_REQUESTS
+from service.gunicorn_worker import EMPTY, ConnectionBoard
+from tests.conftest import Gunicorn, app_env
+
+WORKERS = 3
+
+
+# -- the board --------------------------------------------------------------------------------------
+
+def test_a_claimed_slot_is_the_lowest_free_one_and_counts_only_once_published():
+    board = ConnectionBoard(slots=4)
+    assert board.claim([]) == 0
+    board.publish(0, 5)
+    assert board.claim([0, None]) == 1
+    assert board.counts() == [5] and board.least() == 5  # slot 1 warms up: not counted yet
+    board.publish(1, 2)
+    assert board.least() == 2
+    board.clear(1)
+    assert board.least() == 5
+    # A slot left by a dead worker is claimed again, and its old count no longer counts.
+    board.publish(2, 0)
+    assert board.claim([0, 1]) == 2 and board.counts() == [5]
+
+
+def test_an_empty_board_lets_every_worker_accept():
+    assert ConnectionBoard(slots=2).least() == 0
+
+
+def test_counts_written_by_a_forked_child_are_read_by_its_parent():
+    board = ConnectionBoard(slots=3)
+    pid = os.fork()
+    if pid == 0:  # the child: a worker after gunicorn's fork
+        board.publish(2, 7)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert board.counts() == [7]
+    assert EMPTY not in board.counts()
+
+
+# -- a live gunicorn ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def server(driver, settings, data_dir, job_worker, tmp_path_factory):
+    gunicorn = Gunicorn(app_env(settings, data_dir), tmp_path_factory.mktemp("balance"), workers=WORKERS)
+    gunicorn.wait("/readyz")
+    yield gunicorn
+    gunicorn.stop()
+
+
+def _workers(server: Gunicorn) -> list[int]:
+    return [child.pid for child in psutil.Process(server.proc.pid).children()]
+
+
+def _held(server: Gunicorn) -> dict[int, int]:
+    """Established client connections per worker pid."""
+    return {pid: sum(1 for c in psutil.Process(pid).net_connections(kind="tcp")
+                     if c.laddr and c.laddr.port == server.port and c.status == psutil.CONN_ESTABLISHED)
+            for pid in _workers(server)}
+
+
+def _connect_and_ask(server: Gunicorn) -> http.client.HTTPConnection:
+    time.sleep(0.05)  # one after another, as clients arrive (not a burst)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", "/healthz")
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 200
+    return conn
+
+
+def _wait_for(predicate, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"not within {timeout} s")
+
+
+def test_connections_opened_one_after_another_are_spread_over_the_workers(server):
+    conns = [_connect_and_ask(server) for _ in range(4 * WORKERS)]
+    try:
+        held = _wait_for(lambda: h if sum((h := _held(server)).values()) == len(conns) else None, 10)
+        assert len(held) == WORKERS and max(held.values()) - min(held.values()) <= 1, held
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def test_a_kept_alive_connection_is_closed_after_its_hundredth_request(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    headers = []
+    for _ in range(KEEPALIVE_REQUESTS):
+        conn.request("GET", "/healthz")
+        response = conn.getresponse()
+        response.read()
+        headers.append(response.getheader("Connection"))
+    conn.close()
+    assert headers[:-1] == ["keep-alive"] * (KEEPALIVE_REQUESTS - 1)
+    assert headers[-1] == "close"
+
+
+def test_after_a_worker_is_killed_new_connections_are_answered_and_spread_again(server):
+    before = _wait_for(lambda: w if len(w := _workers(server)) == WORKERS else None, 30)
+    os.kill(before[0], signal.SIGKILL)
+    # The master replaces it; its slot on the board is claimed afresh (its old count gone).
+    _wait_for(lambda: (w if len(w := set(_workers(server))) == WORKERS and before[0] not in w else None), 60)
+    _wait_for(lambda: server_ready(server), 60)
+    conns = [_connect_and_ask(server) for _ in range(2 * WORKERS)]
+    try:
+        held = _wait_for(lambda: h if sum((h := _held(server)).values()) == len(conns) else None, 10)
+        assert len(held) == WORKERS and max(held.values()) - min(held.values()) <= 1, held
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def server_ready(server: Gunicorn) -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    try:
+        conn.request("GET", "/readyz")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        conn.close()
