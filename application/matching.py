@@ -218,12 +218,17 @@ def with_peers(catalog: Catalog, buyer: dict | None, candidates: list[dict]) -> 
     return {**buyer, "peers": peers_among(catalog, buyer["rut"], buyer.get("sectors") or (), candidates)}
 
 
-def visible_need(graph: Graph, need_id: str, viewer: Viewer) -> dict:
-    """The need's own fields for matching; ``NotFound`` for an unknown need or another buyer's."""
-    need = candidates_repo.fetch_need(graph, need_id)
+def _seen(need: dict | None, need_id: str, viewer: Viewer) -> dict:
+    """``need`` when ``viewer`` may see it; ``NotFound`` for an unknown need or another buyer's (a buyer
+    learns nothing of needs that are not its own)."""
     if need is None or not viewer.may_see_buyer(need["buyer_rut"]):
         raise NotFound(f"No existe una necesidad con id {need_id}.")
     return need
+
+
+def visible_need(graph: Graph, need_id: str, viewer: Viewer) -> dict:
+    """The need's own fields for matching; ``NotFound`` for an unknown need or another buyer's."""
+    return _seen(candidates_repo.fetch_need(graph, need_id), need_id, viewer)
 
 
 def match_need(graph: Graph, catalog: Catalog, need_id: str, *, viewer: Viewer, limit: int, ranker: Ranker,
@@ -242,10 +247,8 @@ def match_need(graph: Graph, catalog: Catalog, need_id: str, *, viewer: Viewer, 
 
 def _match_need(graph: Graph, catalog: Catalog, need_id: str, *, viewer: Viewer, limit: int, ranker: Ranker,
                 counts: PlannerCounts) -> dict:
-    found_need = candidates_repo.fetch_need_and_buyer(graph, need_id)
-    if found_need is None or not viewer.may_see_buyer(found_need[0]["buyer_rut"]):
-        raise NotFound(f"No existe una necesidad con id {need_id}.")
-    need, buyer = found_need
+    need, buyer = candidates_repo.fetch_need_and_buyer(graph, need_id) or (None, None)
+    need = _seen(need, need_id, viewer)
     if need.get("comuna") not in catalog.comunas:
         raise Conflict(f"La necesidad {need_id} no tiene una comuna válida; corríjala antes de buscar "
                        "proveedores.")
