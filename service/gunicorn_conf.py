@@ -101,10 +101,11 @@ def child_exit(server, worker):
         BalancedThreadWorker.board.clear(worker.slot)
 
 
-# A kept-alive connection is closed after this many requests (nginx's ``keepalive_requests`` does the
-# same, at 1,000), so a split of connections that drifted evens out as clients reconnect: to the
-# least loaded worker (service/gunicorn_worker.py). A reconnect per this many requests costs little.
-KEEPALIVE_REQUESTS = 100
+# A kept-alive connection is closed after this many requests, as nginx's ``keepalive_requests`` does
+# (and at its default), so a split of connections that drifted (clients gone) evens out as clients
+# reconnect: to the least loaded worker (service/gunicorn_worker.py). Not much lower: gthread closes a
+# connection on its event loop, waiting for the client's side of the close.
+KEEPALIVE_REQUESTS = 1000
 
 
 def pre_request(worker, req):

@@ -8,58 +8,79 @@ operating system gives each worker the same CPU. So the worker holding 10 connec
 
 Here every worker publishes how many connections it holds on a board shared with its siblings
 (anonymous shared memory, made by the master before it forks), and accepts a new connection only
-while it holds at most one more than the least loaded worker. The least loaded worker always
-accepts, so a new client is never left waiting. ``service/gunicorn_conf.py`` gives the board a slot
-per worker and closes a kept-alive connection after a number of requests, so a split that drifted
-(a client gone, a worker replaced) evens out again as clients reconnect.
+while it holds no more than the least loaded worker that is serving. A worker that does not accept
+looks at the board again every ``RECHECK_S``, so one of the least loaded accepts within that. A
+worker leaving its loop (stopping, restarting) takes its count off the board, and a count not
+refreshed for ``STALE_S`` (a worker stuck or killed) no longer counts, so no stale low count can keep
+the others from accepting. ``service/gunicorn_conf.py`` gives each worker its slot and closes a
+kept-alive connection after a number of requests, so a split that drifted (clients gone) evens out
+again as clients reconnect.
 """
 
 from __future__ import annotations
 
 import mmap
+import time
 from collections.abc import Iterable
 
 from gunicorn.workers.gthread import ThreadWorker
 
-# More than any sane worker count on one machine (settings cap WEB_CONCURRENCY at 64).
-SLOTS = 64
+# Slots for every worker alive at once: on a reload (HUP) the master starts a full new set before the
+# old one stops, so twice the most workers the settings allow (64), with room to spare.
+SLOTS = 256
 EMPTY = -1
 # How many connections more than the least loaded worker a worker may hold and still accept.
 SLACK = 0
 # A worker that does not accept looks at the board again after at most this long (gthread's loop
-# otherwise sleeps up to 1 s when idle): a sibling's accept may have made it one of the least loaded,
-# and until it looks, no worker may be accepting.
+# otherwise sleeps up to 1 s when idle): a sibling's accept may have made it one of the least loaded.
 RECHECK_S = 0.02
+# A serving worker refreshes its count at least once a second (gthread's loop wakes that often); a
+# count older than this belongs to a worker that is stuck or gone, and is left out.
+STALE_S = 3.0
 
 
 class ConnectionBoard:
-    """Connections held per worker slot, in memory the master shares with the workers it forks."""
+    """Connections held per worker slot, with when each was published, in memory the master shares
+    with the workers it forks."""
 
     def __init__(self, slots: int = SLOTS):
         # An anonymous map is MAP_SHARED: a child writes to the same memory as its parent.
-        self._memory = mmap.mmap(-1, slots * 4)
-        self._counts = memoryview(self._memory).cast("i")
+        self._memory = mmap.mmap(-1, slots * 12)
+        self._counts = memoryview(self._memory)[: slots * 4].cast("i")
+        # Milliseconds of CLOCK_MONOTONIC, which every process on the machine shares.
+        self._stamps = memoryview(self._memory)[slots * 4:].cast("q")
         for slot in range(slots):
             self._counts[slot] = EMPTY
 
-    def claim(self, taken: Iterable[int | None]) -> int:
-        """The lowest slot no live worker holds (called by the master before a fork)."""
+    def claim(self, taken: Iterable[int | None]) -> int | None:
+        """The lowest slot no live worker holds, called by the master before a fork (None when all are
+        taken: that worker then accepts as plain gthread does)."""
         used = set(taken)
-        slot = next(s for s in range(len(self._counts)) if s not in used)
-        self._counts[slot] = EMPTY  # not counted until the worker serves (it warms up first)
+        slot = next((s for s in range(len(self._counts)) if s not in used), None)
+        if slot is not None:
+            self._counts[slot] = EMPTY  # not counted until the worker serves (it warms up first)
         return slot
 
     def publish(self, slot: int, connections: int) -> None:
+        self._stamps[slot] = _now_ms()
         self._counts[slot] = connections
 
     def clear(self, slot: int) -> None:
         self._counts[slot] = EMPTY
 
     def counts(self) -> list[int]:
-        return [n for n in self._counts.tolist() if n != EMPTY]
+        """The counts of the workers serving now (published within ``STALE_S``)."""
+        fresh_since = _now_ms() - int(STALE_S * 1000)
+        stamps = self._stamps.tolist()
+        return [n for n, stamp in zip(self._counts.tolist(), stamps, strict=True)
+                if n != EMPTY and stamp >= fresh_since]
 
     def least(self) -> int:
         return min(self.counts(), default=0)
+
+
+def _now_ms() -> int:
+    return int(time.monotonic() * 1000)
 
 
 class BalancedThreadWorker(ThreadWorker):
@@ -68,17 +89,26 @@ class BalancedThreadWorker(ThreadWorker):
 
     gthread's event loop asks ``worker_connections`` on every pass whether it may accept; here that
     answer also publishes the worker's own count, so the board is as fresh as the loops. This leans on
-    gthread's internals (``nr_conns``, ``_accepting``, ``wait_for_and_dispatch_events``; gunicorn is
-    pinned in uv.lock): tests/test_gunicorn_worker.py checks the spread on a live gunicorn.
+    gthread's internals (``nr_conns``, ``_accepting``, ``set_accept_enabled``,
+    ``wait_for_and_dispatch_events``; gunicorn is pinned in uv.lock): tests/test_gunicorn_worker.py
+    checks the spread on a live gunicorn.
     """
 
     board: ConnectionBoard | None = None  # set in the master (service/gunicorn_conf.py) before forking
     slot: int | None = None  # set per worker by the master's pre_fork hook
 
+    @classmethod
+    def check_config(cls, cfg, log) -> None:
+        super().check_config(cfg, log)
+        if cfg.reuse_port:
+            # Each worker would listen on a socket of its own, and one that stops accepting would leave
+            # the connections the kernel queued on it waiting.
+            raise RuntimeError("BalancedThreadWorker needs the workers to share one socket: unset reuse_port.")
+
     @property
     def worker_connections(self) -> int:
         limit = self._connection_limit
-        if self.board is None or self.slot is None:
+        if self.board is None or self.slot is None or not self.alive:
             return limit
         held = self.nr_conns
         self.board.publish(self.slot, held)
@@ -89,7 +119,14 @@ class BalancedThreadWorker(ThreadWorker):
     def worker_connections(self, value: int) -> None:
         self._connection_limit = value
 
+    def set_accept_enabled(self, enabled: bool) -> None:
+        # gthread stops accepting when it leaves its loop (shutting down, restarting): its count must
+        # not hold its siblings back while it finishes its last requests.
+        if not enabled and not self.alive and self.board is not None and self.slot is not None:
+            self.board.clear(self.slot)
+        super().set_accept_enabled(enabled)
+
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
-        if self.board is not None and not self._accepting:
+        if self.board is not None and self.alive and not self._accepting:
             timeout = min(timeout, RECHECK_S)
         super().wait_for_and_dispatch_events(timeout)
