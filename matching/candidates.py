@@ -219,7 +219,8 @@ def nearest_with_firms(catalog: Catalog, area: SearchArea, origin: str, codes: l
     places = {cut for code in codes for cut, n in class_comuna.get(code, {}).items() if n and cut not in inside}
     if not places or origin not in catalog.comunas:
         return None, None
-    km = {cut: catalog.distance_km(origin, cut) for cut in places if cut in catalog.comunas}
+    from_origin = catalog.km_from(origin)
+    km = {cut: from_origin[cut] for cut in places if cut in from_origin}
     if not km:
         return None, None
     best = min(km, key=lambda cut: (km[cut], cut))

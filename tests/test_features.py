@@ -379,3 +379,24 @@ def test_peers_among_candidates_follow_the_industry_rule(catalog, buyer_sectors,
                                  [None, 1.0, None, []]]}]
     found = peers_among(catalog, "76000000-0", buyer_sectors, candidates)
     assert found == ({"77000000-7"} if peer else set())  # never the buyer itself, never an alliance without buyer
+
+
+def test_km_from_an_origin_is_the_distance_to_every_comuna(catalog):
+    origin = cut(catalog, "Rancagua")
+    row = catalog.km_from(origin)
+    assert set(row) == set(catalog.comunas) and row[origin] == 0.0
+    for other in ("Arica", "Punta Arenas", "Machalí", "Santiago"):
+        assert row[cut(catalog, other)] == pytest.approx(catalog.distance_km(origin, cut(catalog, other)), abs=1e-9)
+    assert catalog.km_from(origin) is row  # computed once per origin
+
+
+def test_a_short_list_names_the_nearest_comuna_outside_the_area_with_a_firm(catalog):
+    from matching.candidates import nearest_with_firms
+
+    area = _area(catalog, radius=30)
+    origin = cut(catalog, "Rancagua")
+    arica, talca, inside = cut(catalog, "Arica"), cut(catalog, "Talca"), area.cuts[0]
+    counts = {"1050": {arica: 3, talca: 1, inside: 9}, "1071": {talca: 0}}
+    assert nearest_with_firms(catalog, area, origin, ["1050"], counts) == (
+        talca, round(catalog.distance_km(origin, talca), 1))
+    assert nearest_with_firms(catalog, area, origin, ["1071"], counts) == (None, None)
