@@ -27,6 +27,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +65,21 @@ def _worker_pids(master: int) -> list[int]:
     import psutil
 
     return [child.pid for child in psutil.Process(master).children()]
+
+
+def _connections(pids: list[int], port: int) -> list[int]:
+    """Client connections each worker holds on ``port`` (established), in ``pids`` order: how evenly the
+    users' kept-alive connections are spread (service/gunicorn_worker.py)."""
+    import psutil
+
+    held = []
+    for pid in pids:
+        try:
+            conns = psutil.Process(pid).net_connections(kind="tcp")
+        except psutil.NoSuchProcess:
+            continue
+        held.append(sum(1 for c in conns if c.laddr and c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED))
+    return held
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -202,7 +218,15 @@ def _load_run(server, params: dict, work: Path, label: str, users: int, seconds:
     neo4j = [pid for pid in (_neo4j_pid(),) if pid]
     cpu_before = (_cpu_seconds(workers), _cpu_seconds(neo4j), resource.getrusage(resource.RUSAGE_CHILDREN))
     console.print(f"{label}: {users} users for {seconds} s")
+    # The split of the users' connections over the workers, at a third and at two thirds of the load.
+    port = int(server.url.rsplit(":", 1)[1])
+    spread: list[list[int]] = []
+    samplers = [threading.Timer(seconds * k / 3, lambda: spread.append(_connections(workers, port))) for k in (1, 2)]
+    for sampler in samplers:
+        sampler.start()
     stats = _locust(server.url, params_path, users, seconds, work / label, scenario)
+    for sampler in samplers:
+        sampler.cancel()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     rows = _rows(stats)
     requests = sum(r["requests"] for r in rows if r["operation"] == "all operations") or 1
@@ -214,6 +238,7 @@ def _load_run(server, params: dict, work: Path, label: str, users: int, seconds:
     return {"label": label, "rows": rows, "failures": _failures(stats),
             "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             "cpu_per_request_ms": {k: round(v, 1) if v is not None else None for k, v in cpu.items()},
+            "connections_per_worker": spread,
             "memory_start": memory_start, "memory_end": _rss_mb(_worker_pids(server.proc.pid))}
 
 
@@ -284,6 +309,8 @@ def report(runs: list[dict], answers: dict | None, meta: dict, console: Console)
     for run in runs:
         if run["cpu_per_request_ms"]:
             console.print(f"{run['label']}: CPU per request (ms) {run['cpu_per_request_ms']}")
+        if run.get("connections_per_worker"):
+            console.print(f"{run['label']}: connections per worker {run['connections_per_worker']}")
     if answers is not None:
         console.print(f"Answers compared on {answers['needs']} needs: {answers['identical']} identical "
                       f"(firms, order, scores); differing: {answers['differing'] or 'none'}")
@@ -308,8 +335,9 @@ def report(runs: list[dict], answers: dict | None, meta: dict, console: Console)
                      f"scores); differing: {answers['differing'] or 'none'}.\n\n")
         for run in runs:
             if run["memory_start"]:
-                fh.write(f"{run['label']}: CPU per request (ms) {run['cpu_per_request_ms']}; gunicorn workers' "
-                         f"memory (RSS) start {run['memory_start']}, end {run['memory_end']}\n\n")
+                fh.write(f"{run['label']}: CPU per request (ms) {run['cpu_per_request_ms']}; connections per "
+                         f"worker (at a third and two thirds of the load) {run.get('connections_per_worker')}; "
+                         f"gunicorn workers' memory (RSS) start {run['memory_start']}, end {run['memory_end']}\n\n")
         fh.write("```json\n" + json.dumps(data, indent=2, ensure_ascii=False) + "\n```\n")
     for run in runs:
         for failure in run["failures"]:
