@@ -120,8 +120,11 @@ def load_demo(driver, size: int, seed: int, console: Console) -> None:
         console.print(f"demo data with {size:,} firms already loaded")
         return
     console.print(f"loading the demo data set with {size:,} firms (encadena demo-data --reset)")
-    subprocess.run([str(Path(sys.executable).with_name("encadena")), "demo-data", "--firms", str(size),
-                    "--seed", str(seed), "--reset"], cwd=REPO_ROOT, check=True)
+    done = subprocess.run([str(Path(sys.executable).with_name("encadena")), "demo-data", "--firms", str(size),
+                           "--seed", str(seed), "--reset"], cwd=REPO_ROOT, check=False)
+    if done.returncode != 0:  # demo-data has said why; stop here without a traceback
+        raise click.ClickException(f"`encadena demo-data` terminó con el código {done.returncode}; "
+                                   "vea su mensaje más arriba.")
 
 
 def demo_needs(driver, count: int) -> list[str]:
