@@ -67,7 +67,7 @@ def _worker_pids(master: int) -> list[int]:
     return [child.pid for child in psutil.Process(master).children()]
 
 
-def _connections(pids: list[int], port: int) -> list[int]:
+def connections_per_worker(pids: list[int], port: int) -> list[int]:
     """Client connections each worker holds on ``port`` (established), in ``pids`` order: how evenly the
     users' kept-alive connections are spread (service/gunicorn_worker.py)."""
     import psutil
@@ -221,7 +221,8 @@ def _load_run(server, params: dict, work: Path, label: str, users: int, seconds:
     # The split of the users' connections over the workers, at a third and at two thirds of the load.
     port = int(server.url.rsplit(":", 1)[1])
     spread: list[list[int]] = []
-    samplers = [threading.Timer(seconds * k / 3, lambda: spread.append(_connections(workers, port))) for k in (1, 2)]
+    samplers = [threading.Timer(seconds * k / 3, lambda: spread.append(connections_per_worker(workers, port)))
+                for k in (1, 2)]
     for sampler in samplers:
         sampler.start()
     stats = _locust(server.url, params_path, users, seconds, work / label, scenario)

@@ -221,6 +221,12 @@ class Gunicorn:
         self.stop()
         pytest.fail(f"gunicorn did not answer {probe} within {LIVE_START_TIMEOUT_S} s: {self.log_path.read_text()}")
 
+    def workers(self) -> list[int]:
+        """The pids of the master's worker processes."""
+        import psutil
+
+        return [child.pid for child in psutil.Process(self.proc.pid).children()]
+
     def stop(self) -> None:
         self.proc.terminate()
         try:

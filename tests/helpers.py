@@ -10,6 +10,16 @@ from stdnum.cl import rut as stdnum_rut
 from matching.records import PERSONAL_FIELDS
 
 
+def wait_until(predicate, timeout: float, step: float = 0.1):
+    """``predicate()``'s first truthy value, polled every ``step`` s; AssertionError after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(step)
+    raise AssertionError(f"not within {timeout} s")
+
+
 def make_rut(rng: random.Random | None = None, low: int = 10_000_000, high: int = 99_999_999) -> str:
     """A random, valid RUT in canonical form (``12345678-5``)."""
     number = str((rng or random).randint(low, high))

@@ -15,13 +15,12 @@ import os
 import signal
 import time
 
-import psutil
 import pytest
 import requests
 
 from tests.conftest import Gunicorn, app_env
 from tests.domain import need_payload
-from tests.helpers import auth
+from tests.helpers import auth, wait_until
 from tests.test_fault_import import record_figures
 
 BOOKMARKS = "X-Encadena-Bookmarks"
@@ -40,12 +39,8 @@ def two_apps(driver, settings, data_dir, job_worker, tmp_path_factory):
         second.stop()
 
 
-def _workers(server: Gunicorn) -> set[int]:
-    return {child.pid for child in psutil.Process(server.proc.pid).children()}
-
-
 def _two_workers(server: Gunicorn) -> set[int] | None:
-    found = _workers(server)
+    found = set(server.workers())
     return found if len(found) == 2 else None
 
 
@@ -54,28 +49,18 @@ def _job(url: str, location: str, headers: dict, statuses: tuple[str, ...]) -> d
     return job if job["status"] in statuses else None
 
 
-def _wait(predicate, timeout: float, step: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"not within {timeout} s")
-
-
 def test_a_killed_gunicorn_worker_is_replaced_and_the_other_keeps_answering(two_apps, keys):
     server, url, _ = two_apps
-    before = _wait(lambda: _two_workers(server), 60)
+    before = wait_until(lambda: _two_workers(server), 60)
     victim = min(before)
     os.kill(victim, signal.SIGKILL)
     killed_at = time.monotonic()
     answers = [requests.get(f"{url}/api/v1/needs?limit=1", headers=auth(keys["advisor"]), timeout=10).status_code
                for _ in range(20)]
     assert answers == [200] * 20
-    after = _wait(lambda: (w if victim not in (w := _two_workers(server) or {victim}) else None), 60)
+    after = wait_until(lambda: (w if victim not in (w := _two_workers(server) or {victim}) else None), 60)
     replaced_s = time.monotonic() - killed_at
-    _wait(lambda: requests.get(f"{url}/healthz", timeout=5).ok, 60)
+    wait_until(lambda: requests.get(f"{url}/healthz", timeout=5).ok, 60)
     assert victim not in after and len(after - before) == 1
     record_figures("gunicorn_worker_killed", {"requests_after_kill": 20, "all_200": True,
                                               "seconds_until_master_replaced_it": round(replaced_s, 1)})
@@ -97,13 +82,13 @@ def test_a_report_whose_job_worker_is_killed_ends_done_and_another_app_serves_it
                             headers=headers, timeout=30)
     assert started.status_code == 202, started.text
     location = started.headers["Location"]
-    running = _wait(lambda: _job(first, location, headers, ("running",)), 120, step=0.05)
+    running = wait_until(lambda: _job(first, location, headers, ("running",)), 120, step=0.05)
     records, _, _ = driver.execute_query("MATCH (j:Job {id: $id}) RETURN j.worker AS worker", id=running["id"])
     worker_pid = int(records[0]["worker"].rsplit(":", 1)[1])
     assert worker_pid != job_worker.proc.pid, "the job runs in a worker process of the consumer"
     os.kill(worker_pid, signal.SIGKILL)
     killed_at = time.monotonic()
-    job = _wait(lambda: _job(second, location, headers, ("done", "failed")), 240, step=0.5)
+    job = wait_until(lambda: _job(second, location, headers, ("done", "failed")), 240, step=0.5)
     done_s = time.monotonic() - killed_at
     assert job["status"] == "done", (job, job_worker.log()[-3000:])
     assert job["attempts"] == 2, "the attempt the kill interrupted was picked up again"

@@ -14,13 +14,14 @@ import signal
 import socket
 import time
 
-import psutil
 import pytest
 
+from scripts.bench_load import connections_per_worker
 from service import gunicorn_worker
 from service.gunicorn_conf import KEEPALIVE_REQUESTS
 from service.gunicorn_worker import EMPTY, STALE_S, ConnectionBoard
 from tests.conftest import Gunicorn, app_env
+from tests.helpers import wait_until
 
 WORKERS = 3
 
@@ -81,17 +82,6 @@ def server(driver, settings, data_dir, job_worker, tmp_path_factory):
     gunicorn.stop()
 
 
-def _workers(server: Gunicorn) -> list[int]:
-    return [child.pid for child in psutil.Process(server.proc.pid).children()]
-
-
-def _held(server: Gunicorn) -> dict[int, int]:
-    """Established client connections per worker pid."""
-    return {pid: sum(1 for c in psutil.Process(pid).net_connections(kind="tcp")
-                     if c.laddr and c.laddr.port == server.port and c.status == psutil.CONN_ESTABLISHED)
-            for pid in _workers(server)}
-
-
 def _connect_and_ask(server: Gunicorn) -> http.client.HTTPConnection:
     time.sleep(0.05)  # one after another, as clients arrive (not a burst)
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
@@ -102,23 +92,20 @@ def _connect_and_ask(server: Gunicorn) -> http.client.HTTPConnection:
     return conn
 
 
-def _wait_for(predicate, timeout: float):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout} s")
-
-
-def test_connections_opened_one_after_another_are_spread_over_the_workers(server):
-    conns = [_connect_and_ask(server) for _ in range(5 * WORKERS)]
+def _assert_spread(server: Gunicorn, count: int) -> None:
+    """Open ``count`` connections one after another; every worker then holds within one of the others."""
+    conns = [_connect_and_ask(server) for _ in range(count)]
     try:
-        held = _wait_for(lambda: h if sum((h := _held(server)).values()) == len(conns) else None, 10)
-        assert len(held) == WORKERS and max(held.values()) - min(held.values()) <= 1, held
+        held = wait_until(lambda: h if sum(h := connections_per_worker(server.workers(), server.port)) == len(conns)
+                          else None, 10, step=0.2)
+        assert len(held) == WORKERS and max(held) - min(held) <= 1, held
     finally:
         for conn in conns:
             conn.close()
+
+
+def test_connections_opened_one_after_another_are_spread_over_the_workers(server):
+    _assert_spread(server, 5 * WORKERS)
 
 
 def test_a_kept_alive_connection_is_closed_by_the_server_after_its_last_request(server):
@@ -136,18 +123,13 @@ def test_a_kept_alive_connection_is_closed_by_the_server_after_its_last_request(
 
 
 def test_after_a_worker_is_killed_new_connections_are_answered_and_spread_again(server):
-    before = _wait_for(lambda: w if len(w := _workers(server)) == WORKERS else None, 30)
+    before = wait_until(lambda: w if len(w := server.workers()) == WORKERS else None, 30, step=0.2)
     os.kill(before[0], signal.SIGKILL)
     # The master replaces it; its slot on the board is claimed afresh (its old count gone).
-    _wait_for(lambda: (w if len(w := set(_workers(server))) == WORKERS and before[0] not in w else None), 60)
-    _wait_for(lambda: server_ready(server), 60)
-    conns = [_connect_and_ask(server) for _ in range(2 * WORKERS)]
-    try:
-        held = _wait_for(lambda: h if sum((h := _held(server)).values()) == len(conns) else None, 10)
-        assert len(held) == WORKERS and max(held.values()) - min(held.values()) <= 1, held
-    finally:
-        for conn in conns:
-            conn.close()
+    wait_until(lambda: (w if len(w := set(server.workers())) == WORKERS and before[0] not in w else None), 60,
+               step=0.2)
+    wait_until(lambda: server_ready(server), 60, step=0.2)
+    _assert_spread(server, 2 * WORKERS)
 
 
 def server_ready(server: Gunicorn) -> bool:
